@@ -1,0 +1,30 @@
+"""minigrad: a define-by-run reverse-mode automatic differentiation library."""
+from minigrad import functions
+from minigrad import functions as F
+from minigrad.backend import available_devices, manual_seed
+from minigrad.config import enable_grad, eval_mode, is_grad_enabled, no_grad, using_config
+from minigrad.core import Function, Parameter, Variable, as_variable, grad, to_device
+from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "F",
+    "Function",
+    "GradcheckError",
+    "Parameter",
+    "Variable",
+    "as_variable",
+    "available_devices",
+    "enable_grad",
+    "eval_mode",
+    "functions",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "is_grad_enabled",
+    "manual_seed",
+    "no_grad",
+    "to_device",
+    "using_config",
+]

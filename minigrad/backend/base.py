@@ -1,0 +1,99 @@
+"""The interface every array backend implements."""
+from __future__ import annotations
+
+import numpy as np  # host side: every backend can hand data to and from numpy
+
+
+class Backend:
+    """One array library (numpy, CuPy, array-api-strict) seen through one interface.
+
+    ``xp`` is the library's array-API namespace. The methods cover what that
+    standard lacks: device names, host transfer, scatter-add and seeded random
+    numbers. Random numbers come from one ``numpy.random.Generator`` per
+    backend unless the backend overrides the random methods (CuPy draws on the
+    GPU), so a seed gives the same numbers on ``"cpu"`` and ``"strict"``.
+    """
+
+    name = "abstract"
+    xp = None
+    array_types: tuple = ()
+
+    def __init__(self):
+        self._rng = np.random.default_rng(0)
+
+    # -- devices and transfer ------------------------------------------------
+    def device_of(self, array) -> str:
+        raise NotImplementedError
+
+    def asarray(self, data, dtype=None, device: str | None = None):
+        """An array on ``device`` from host data (numpy array, list or scalar)."""
+        raise NotImplementedError
+
+    def to_numpy(self, array) -> np.ndarray:
+        raise NotImplementedError
+
+    def zeros(self, shape, dtype, device=None):
+        return self.asarray(np.zeros(shape, dtype=self._host_dtype(dtype)), device=device)
+
+    # -- primitives the array API lacks --------------------------------------
+    def scatter_add(self, target, key, values) -> None:
+        """``target[key] += values`` in place, repeated indices accumulating."""
+        host = self.to_numpy(target).copy()
+        np.add.at(host, _host_key(self, key), self.to_numpy(values))
+        target[...] = self.asarray(host, device=self.device_of(target))
+
+    # -- random numbers ------------------------------------------------------
+    def seed(self, seed: int) -> None:
+        self._rng = np.random.default_rng(seed)
+
+    def rng_state(self):
+        return self._rng.bit_generator.state
+
+    def set_rng_state(self, state) -> None:
+        self._rng.bit_generator.state = state
+
+    @staticmethod
+    def _host_dtype(dtype):
+        try:
+            return np.dtype(dtype)
+        except TypeError:  # array-api-strict dtypes print as "array_api_strict.float32"
+            return np.dtype(str(dtype).rsplit(".", 1)[-1])
+
+    def uniform(self, shape, low=0.0, high=1.0, dtype=None, device=None):
+        dtype = dtype or self.xp.float32
+        host = self._rng.uniform(low, high, size=shape).astype(self._host_dtype(dtype))
+        return self.asarray(host, device=device)
+
+    def normal(self, shape, mean=0.0, std=1.0, dtype=None, device=None):
+        dtype = dtype or self.xp.float32
+        host = self._rng.normal(mean, std, size=shape).astype(self._host_dtype(dtype))
+        return self.asarray(host, device=device)
+
+    def integers(self, low, high, shape, device=None):
+        return self.asarray(self._rng.integers(low, high, size=shape), device=device)
+
+    def permutation(self, n: int, device=None):
+        return self.asarray(self._rng.permutation(n), device=device)
+
+    def keep_mask(self, shape, keep_prob: float, device=None):
+        """Boolean mask, True with probability ``keep_prob`` (within 2**-16).
+
+        Drawn as raw 16-bit integers compared with a threshold, which is several
+        times cheaper than drawing uniform floats.
+        """
+        n = int(np.prod(shape, dtype=np.int64))
+        bits = np.frombuffer(self._rng.bytes(2 * n), dtype=np.uint16).reshape(shape)
+        return self.asarray(bits < keep_threshold(keep_prob), device=device)
+
+
+def keep_threshold(keep_prob: float) -> int:
+    """The 16-bit threshold whose ``bits < threshold`` is true with ``keep_prob``."""
+    return int(round(keep_prob * 65536))
+
+
+def _host_key(backend, key):
+    if isinstance(key, tuple):
+        return tuple(_host_key(backend, k) for k in key)
+    if isinstance(key, backend.array_types):
+        return backend.to_numpy(key)
+    return key

@@ -1,0 +1,480 @@
+"""Variable, Function and the reverse-mode backward pass.
+
+A ``Function`` computes its ``forward`` on raw backend arrays and its
+``backward`` with minigrad functions on Variables, so the backward pass can be
+recorded and differentiated again (``create_graph=True``). Calling a Function
+links its outputs to it (``creator``) and gives them a ``generation`` one above
+its newest input; ``Variable.backward`` then visits functions newest first from
+a heap, so each is visited once, after every function that uses its outputs.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import weakref
+
+from minigrad import backend, config
+
+_enable_backprop = config._enable_backprop
+_counter = itertools.count()
+
+
+class Variable:
+    """An array that remembers how it was computed.
+
+    ``Variable(data, name=None, requires_grad=None, dtype=None, device=None)``:
+    ``data`` is a backend array (kept as it is) or Python numbers (converted by
+    :func:`minigrad.backend.as_array`: floats become float32). ``requires_grad``
+    defaults to True for floating data and is an error for integer data.
+    """
+
+    __slots__ = ("data", "name", "grad", "creator", "generation", "requires_grad",
+                 "_made_in_no_grad", "__weakref__", "__dict__")
+    __array_ufunc__ = None  # numpy operators defer to Variable's reflected methods
+    __array_priority__ = 200
+
+    def __init__(self, data, name=None, requires_grad=None, dtype=None, device=None):
+        if isinstance(data, Variable):
+            raise TypeError("Variable(data): data is already a Variable; use .detach() or .data")
+        data = backend.as_array(data, dtype=dtype, device=device)
+        floating = backend.is_floating(data.dtype, backend.namespace(data))
+        if requires_grad is None:
+            requires_grad = floating
+        elif requires_grad and not floating:
+            raise TypeError(
+                f"Variable: cannot require gradients of {data.dtype} data; "
+                f"only floating-point Variables have gradients"
+            )
+        self.data = data
+        self.name = name
+        self.grad = None
+        self.creator = None
+        self.generation = 0
+        self.requires_grad = bool(requires_grad)
+        self._made_in_no_grad = False
+
+    @classmethod
+    def _wrap(cls, data, requires_grad=False):
+        """Fast constructor for arrays that are known to be valid."""
+        v = Variable.__new__(cls)
+        v.data = data
+        v.name = None
+        v.grad = None
+        v.creator = None
+        v.generation = 0
+        v.requires_grad = requires_grad
+        v._made_in_no_grad = False
+        return v
+
+    # -- array-like properties -----------------------------------------------
+    @property
+    def shape(self):
+        return tuple(self.data.shape)
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return backend.device_of(self.data)
+
+    @property
+    def xp(self):
+        """The array namespace of this Variable's data."""
+        return backend.namespace(self.data)
+
+    @property
+    def T(self):
+        return F.transpose(self)
+
+    def __len__(self):
+        return self.data.shape[0]
+
+    def __repr__(self):
+        body = str(self.data).replace("\n", "\n" + " " * 9)
+        extras = f", name={self.name!r}" if self.name else ""
+        if self.creator is not None:
+            extras += f", creator={type(self.creator).__name__}"
+        return f"{type(self).__name__}({body}, dtype={self.dtype}{extras})"
+
+    __hash__ = object.__hash__
+
+    # -- conversions ----------------------------------------------------------
+    def item(self):
+        return backend.to_numpy(self.data).item()
+
+    def numpy(self):
+        """A host (numpy) copy of the data."""
+        return backend.to_numpy(self.data)
+
+    def to(self, device):
+        """This Variable's data on ``device``, as a new leaf Variable."""
+        data = backend.to_device(self.data, device)
+        return type(self)._wrap(data, self.requires_grad) if data is not self.data else self
+
+    def detach(self):
+        """The same data as a new Variable outside the graph."""
+        return Variable._wrap(self.data, False)
+
+    def cleargrad(self):
+        self.grad = None
+
+    def set_creator(self, func):
+        self.creator = func
+        self.generation = func.generation + 1
+
+    # -- methods that build the graph ----------------------------------------
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return F.reshape(self, shape)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return F.transpose(self, axes or None)
+
+    def sum(self, axis=None, keepdims=False):
+        return F.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return F.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return F.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return F.min(self, axis, keepdims)
+
+    def __getitem__(self, key):
+        return F.getitem(self, key)
+
+    def __add__(self, other):
+        return F.add(self, other)
+
+    def __radd__(self, other):
+        return F.add(other, self)
+
+    def __sub__(self, other):
+        return F.sub(self, other)
+
+    def __rsub__(self, other):
+        return F.sub(other, self)
+
+    def __mul__(self, other):
+        return F.mul(self, other)
+
+    def __rmul__(self, other):
+        return F.mul(other, self)
+
+    def __truediv__(self, other):
+        return F.div(self, other)
+
+    def __rtruediv__(self, other):
+        return F.div(other, self)
+
+    def __pow__(self, other):
+        return F.pow(self, other)
+
+    def __rpow__(self, other):
+        return F.pow(other, self)
+
+    def __matmul__(self, other):
+        return F.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return F.matmul(other, self)
+
+    def __neg__(self):
+        return F.neg(self)
+
+    def __pos__(self):
+        return self
+
+    # Comparisons give plain boolean arrays: they have no gradient.
+    def __eq__(self, other):
+        return self.data == _raw(other)
+
+    def __ne__(self, other):
+        return self.data != _raw(other)
+
+    def __lt__(self, other):
+        return self.data < _raw(other)
+
+    def __le__(self, other):
+        return self.data <= _raw(other)
+
+    def __gt__(self, other):
+        return self.data > _raw(other)
+
+    def __ge__(self, other):
+        return self.data >= _raw(other)
+
+    # -- backpropagation -------------------------------------------------------
+    def backward(self, grad=None, retain_grad=False, create_graph=False):
+        """Accumulate d(self)/d(leaf) into the ``grad`` of every leaf that requires it.
+
+        ``grad`` is the upstream gradient (default ones, so a non-scalar output
+        is treated as ``self.sum()``). Gradients of intermediate Variables are
+        dropped unless ``retain_grad``. With ``create_graph`` the backward pass is
+        itself recorded, so ``x.grad`` can be differentiated again.
+        """
+        if not self.requires_grad:
+            if self._made_in_no_grad:
+                raise RuntimeError(
+                    "backward(): this Variable has no graph because it was computed "
+                    "under no_grad(); compute it with gradients enabled"
+                )
+            raise RuntimeError(
+                "backward(): this Variable does not require gradients (it is integer "
+                "data, requires_grad=False, or computed only from such Variables)"
+            )
+        if grad is None:
+            grad = Variable._wrap(self.xp.ones_like(self.data))
+        elif not isinstance(grad, Variable):
+            grad = Variable._wrap(backend.as_array(grad, device=self.device))
+        if grad.shape != self.shape:
+            raise ValueError(f"backward(): grad has shape {grad.shape}, expected {self.shape}")
+        with config.using_config("enable_backprop", create_graph):
+            _backpropagate(self, grad, retain_grad)
+
+
+def _backpropagate(root, grad, retain_grad, capture=None):
+    """Run the backward pass from ``root``; with ``capture`` (a dict keyed by
+    ``id`` of wanted Variables) gradients go there instead of into ``.grad``."""
+    if capture is not None and id(root) in capture:
+        capture[id(root)] = grad
+        return
+    if root.creator is None:
+        if capture is None:
+            _accumulate_leaf(root, grad)
+        return
+    grads = {id(root): grad}
+    heap = []
+    seen = set()
+
+    def push(func):
+        if func not in seen:
+            seen.add(func)
+            heapq.heappush(heap, (-func.generation, next(_counter), func))
+
+    push(root.creator)
+    while heap:
+        func = heapq.heappop(heap)[2]
+        gys = []
+        for ref in func.outputs:
+            out = ref()
+            gy = grads.pop(id(out), None) if out is not None else None
+            if retain_grad and gy is not None:
+                out.grad = gy
+            gys.append(gy)
+        if len(gys) > 1:
+            gys = func._fill_missing(gys)
+        elif gys[0] is None:
+            continue
+        gxs = func.backward(*gys)
+        if not isinstance(gxs, tuple):
+            gxs = (gxs,)
+        for x, gx in zip(func.inputs, gxs):
+            if gx is None or not x.requires_grad:
+                continue
+            if gx.shape != x.shape:
+                gx = F.sum_to(gx, x.shape)
+            if capture is not None and id(x) in capture:
+                prev = capture[id(x)]
+                capture[id(x)] = gx if prev is None else prev + gx
+            elif x.creator is None:
+                if capture is None:
+                    _accumulate_leaf(x, gx)
+            else:
+                prev = grads.get(id(x))
+                grads[id(x)] = gx if prev is None else prev + gx
+                push(x.creator)
+
+
+def _accumulate_leaf(x, gx):
+    # A new Variable each time: the previous gradient may be held elsewhere.
+    x.grad = gx if x.grad is None else x.grad + gx
+
+
+class Parameter(Variable):
+    """A Variable that a layer owns and an optimizer updates.
+
+    ``trainable`` is an alias of ``requires_grad``: a frozen Parameter gets no
+    gradient and optimizers skip it.
+    """
+
+    @property
+    def trainable(self):
+        return self.requires_grad
+
+    @trainable.setter
+    def trainable(self, value):
+        self.requires_grad = bool(value)
+
+
+class Function:
+    """A differentiable operation: ``forward`` on arrays, ``backward`` on Variables.
+
+    Subclasses implement ``forward(*arrays) -> array or tuple`` and
+    ``backward(*grad_outputs) -> Variable or tuple`` (``None`` for an input that
+    gets no gradient; ``self.needs_input_grad[i]`` says whether input ``i``
+    wants one). ``self.xp`` is the inputs' array namespace. Inside ``backward``, ``self.inputs`` are the input Variables and
+    ``self.output`` / ``self.outputs`` the outputs. Gradients whose shape
+    differs from their input's (broadcasting) are summed back by the engine.
+    """
+
+    generation = 0
+    inputs = ()
+    outputs = ()
+    needs_input_grad = ()
+
+    def __call__(self, *inputs):
+        xs = _as_variables(inputs)
+        arrays = [x.data for x in xs]
+        self.xp = backend.namespace(arrays[0])
+        if len(arrays) > 1:
+            backend.check_same_device(type(self).__name__, arrays)
+        try:
+            ys = self.forward(*arrays)
+        except (TypeError, ValueError, IndexError) as e:
+            raise _op_error(self, arrays, e) from e
+        if not isinstance(ys, tuple):
+            ys = (ys,)
+        outputs = [Variable._wrap(backend.ensure_array(y)) for y in ys]
+        needs = tuple(x.requires_grad for x in xs)
+        if any(needs):
+            if _enable_backprop.get():
+                self.generation = max(x.generation for x in xs)
+                for out in outputs:
+                    out.requires_grad = True
+                    out.creator = self
+                    out.generation = self.generation + 1
+                self.inputs = xs
+                self.needs_input_grad = needs
+                self.outputs = [weakref.ref(out) for out in outputs]
+                if len(outputs) > 1:
+                    self._output_meta = [(y.shape, y.dtype) for y in ys]
+            else:
+                for out in outputs:
+                    out._made_in_no_grad = True
+        return outputs if len(outputs) > 1 else outputs[0]
+
+    @property
+    def output(self):
+        return self.outputs[0]()
+
+    def _fill_missing(self, gys):
+        like = self.inputs[0].data
+        return [
+            gy if gy is not None else Variable._wrap(backend.zeros(shape, dtype, like))
+            for gy, (shape, dtype) in zip(gys, self._output_meta)
+        ]
+
+    def forward(self, *xs):
+        raise NotImplementedError
+
+    def backward(self, *gys):
+        raise NotImplementedError
+
+
+def _op_error(func, arrays, error):
+    shapes = ", ".join(str(tuple(a.shape)) for a in arrays)
+    dtypes = ", ".join(str(a.dtype) for a in arrays)
+    msg = f"{type(func).__name__}: {error} (input shapes {shapes}; dtypes {dtypes})"
+    for kind in (TypeError, IndexError, ValueError):
+        if isinstance(error, kind):
+            return kind(msg)
+    return ValueError(msg)
+
+
+def _raw(obj):
+    return obj.data if isinstance(obj, Variable) else obj
+
+
+def _as_variables(inputs):
+    ref = None
+    for obj in inputs:
+        if isinstance(obj, Variable):
+            ref = obj.data
+            break
+    out = []
+    for obj in inputs:
+        if isinstance(obj, Variable):
+            out.append(obj)
+        elif isinstance(obj, (int, float)) and ref is not None:
+            out.append(Variable._wrap(_scalar_like(obj, ref)))
+        else:
+            data = backend.as_array(obj) if ref is None else _constant_like(obj, ref)
+            out.append(Variable._wrap(data))
+            if ref is None:
+                ref = data
+    return out
+
+
+def _scalar_like(value, ref):
+    """A Python number as a 0-d array with the dtype and device of ``ref``.
+
+    Floating arrays keep their dtype (float32 stays float32); integer arrays
+    combined with a float take the default float dtype.
+    """
+    xp = backend.namespace(ref)
+    dtype = ref.dtype
+    if isinstance(value, float) and not backend.is_floating(dtype, xp):
+        dtype = backend.default_float_dtype(xp)
+    return backend.backend_of(ref).asarray(value, dtype=dtype, device=backend.device_of(ref))
+
+
+def _constant_like(obj, ref):
+    if backend.is_array(obj):
+        return obj
+    return backend.as_array(obj, device=backend.device_of(ref))
+
+
+def to_device(obj, device):
+    """A Variable (as a new leaf) or an array moved to ``device``."""
+    if isinstance(obj, Variable):
+        return obj.to(device)
+    return backend.to_device(obj, device)
+
+
+def as_variable(obj):
+    """``obj`` as a Variable: Variables pass through, arrays become constants."""
+    if isinstance(obj, Variable):
+        return obj
+    return Variable._wrap(backend.as_array(obj))
+
+
+def grad(outputs, inputs, grad_outputs=None, create_graph=False):
+    """d(sum of outputs)/d(inputs) as a tuple, like ``torch.autograd.grad``.
+
+    No ``.grad`` attribute is touched. Each output may be weighted by its entry
+    of ``grad_outputs`` (default ones); an input the outputs do not depend on
+    gets zeros.
+    """
+    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    grad_outputs = grad_outputs or [None] * len(outputs)
+    capture = {id(x): None for x in inputs}
+    with config.using_config("enable_backprop", create_graph):
+        for y, gy in zip(outputs, grad_outputs):
+            if not y.requires_grad:
+                continue
+            gy = Variable._wrap(y.xp.ones_like(y.data)) if gy is None else as_variable(gy)
+            _backpropagate(y, gy, False, capture)
+    return tuple(
+        capture[id(x)] if capture[id(x)] is not None else Variable._wrap(x.xp.zeros_like(x.data))
+        for x in inputs
+    )
+
+
+from minigrad import functions as F  # noqa: E402  (functions build on the classes above)

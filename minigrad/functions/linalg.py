@@ -1,0 +1,99 @@
+"""Matrix products: matmul with numpy's semantics, and the fused linear layer."""
+from __future__ import annotations
+
+from minigrad.core import Function
+from minigrad.functions.array import matrix_transpose, reshape
+from minigrad.functions.reduction import sum
+
+
+__all__ = [
+    "MatMul",
+    "Linear",
+    "matmul",
+    "linear",
+]
+
+
+class MatMul(Function):
+    """y = a @ b for arrays of 2 or more axes (leading axes broadcast);
+    da = gy @ b^T, db = a^T @ gy."""
+
+    def forward(self, a, b):
+        return self.xp.matmul(a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        need_a, need_b = self.needs_input_grad
+        ga = matmul(gy, matrix_transpose(b)) if need_a else None
+        gb = matmul(matrix_transpose(a), gy) if need_b else None
+        return ga, gb
+
+
+class Linear(Function):
+    """y = x W + b for x of shape (N, in), W (in, out), b (out,) or None.
+
+    One node instead of MatMul + Add: dx = gy W^T, dW = x^T gy, db = sum_N gy.
+    """
+
+    def forward(self, x, W, b=None):
+        y = self.xp.matmul(x, W)
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, gy):
+        x, W = self.inputs[:2]
+        need = self.needs_input_grad
+        gx = matmul(gy, matrix_transpose(W)) if need[0] else None
+        gW = matmul(matrix_transpose(x), gy) if need[1] else None
+        if len(self.inputs) == 2:
+            return gx, gW
+        return gx, gW, (sum(gy, axis=0) if need[2] else None)
+
+
+def _shape(a):
+    return tuple(a.shape)
+
+
+def matmul(a, b):
+    """Matrix product with numpy semantics: 1-D operands are promoted to a row
+    (left) or column (right) and the added axis is removed from the result;
+    leading axes broadcast."""
+    sa, sb = _shape(a), _shape(b)
+    if not sa or not sb:
+        raise ValueError(f"matmul: operands must have at least one axis, got shapes {sa} and {sb}")
+    ka = sa[-1]
+    kb = sb[-2] if len(sb) > 1 else sb[0]
+    if ka != kb:
+        raise ValueError(
+            f"matmul: shapes {sa} and {sb} are not aligned: "
+            f"{ka} (last axis of the first) != {kb} (contracted axis of the second)"
+        )
+    if len(sa) > 1 and len(sb) > 1:
+        return MatMul()(a, b)
+    a2 = reshape(a, (1, ka)) if len(sa) == 1 else a
+    b2 = reshape(b, (kb, 1)) if len(sb) == 1 else b
+    y = MatMul()(a2, b2)
+    if len(sa) == 1 and len(sb) == 1:
+        out_shape = ()
+    elif len(sa) == 1:
+        out_shape = y.shape[:-2] + (y.shape[-1],)
+    else:
+        out_shape = y.shape[:-1]
+    return reshape(y, out_shape)
+
+
+def linear(x, W, b=None):
+    """``x @ W + b`` as one node; ``x`` may have any number of leading axes."""
+    sx, sw = _shape(x), _shape(W)
+    if len(sw) != 2 or not sx or sx[-1] != sw[0]:
+        raise ValueError(
+            f"linear: input of shape {sx} does not fit weight of shape {sw}: "
+            f"expected input (..., {sw[0] if sw else '?'})"
+        )
+    if len(sx) == 2:
+        return Linear()(x, W) if b is None else Linear()(x, W, b)
+    flat = reshape(x, (-1, sx[-1]))
+    y = Linear()(flat, W) if b is None else Linear()(flat, W, b)
+    return reshape(y, sx[:-1] + (sw[1],))
+

@@ -1,0 +1,120 @@
+"""Reductions: sum, mean, max, min and logsumexp over any axes."""
+from __future__ import annotations
+
+import math
+
+from minigrad.core import Function, Variable
+from minigrad.functions.array import broadcast_to, keepdims_shape, normalize_axes, reshape
+from minigrad.functions.math import exp
+
+
+__all__ = [
+    "Sum",
+    "Max",
+    "Min",
+    "LogSumExp",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "logsumexp",
+]
+
+
+def _axis_arg(axis, ndim):
+    return None if axis is None else normalize_axes(axis, ndim)
+
+
+def _grad_to_input(gy, x, axis, keepdims):
+    """Broadcast a reduction's gradient back over the reduced axes."""
+    if not keepdims:
+        gy = reshape(gy, keepdims_shape(x.shape, axis))
+    return broadcast_to(gy, x.shape)
+
+
+class Sum(Function):
+    """y = sum of x over ``axis``;  dx = gy broadcast over the summed axes."""
+
+    def __init__(self, axis=None, keepdims=False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        return self.xp.sum(x, axis=_axis_arg(self.axis, x.ndim), keepdims=self.keepdims)
+
+    def backward(self, gy):
+        return _grad_to_input(gy, self.inputs[0], self.axis, self.keepdims)
+
+
+class _Extremum(Function):
+    """Max or min over ``axis``. The gradient flows to the elements equal to the
+    result; ties share it equally (as ``torch.amax`` does)."""
+
+    def __init__(self, axis=None, keepdims=False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        reduce = self.xp.max if isinstance(self, Max) else self.xp.min
+        return reduce(x, axis=_axis_arg(self.axis, x.ndim), keepdims=self.keepdims)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        shape = keepdims_shape(x.shape, self.axis)
+        y = self.xp.reshape(self.output.data, shape)
+        xp = self.xp
+        hit = xp.astype(x.data == y, gy.dtype)
+        share = hit / xp.sum(hit, axis=_axis_arg(self.axis, x.ndim), keepdims=True)
+        return _grad_to_input(gy, x, self.axis, self.keepdims) * Variable._wrap(share)
+
+
+class Max(_Extremum):
+    pass
+
+
+class Min(_Extremum):
+    pass
+
+
+class LogSumExp(Function):
+    """y = log(sum(exp(x))) over ``axis``, shifted by the maximum so no
+    exponential overflows;  dx = gy * exp(x - y) (the softmax of x)."""
+
+    def __init__(self, axis=None, keepdims=False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        xp = self.xp
+        axis = _axis_arg(self.axis, x.ndim)
+        m = xp.max(x, axis=axis, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+        y = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+        return y if self.keepdims else xp.reshape(y, tuple(
+            s for i, s in enumerate(y.shape) if i not in normalize_axes(self.axis, x.ndim)))
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        shape = keepdims_shape(x.shape, self.axis)
+        y = reshape(self.output, shape)
+        return _grad_to_input(gy, x, self.axis, self.keepdims) * exp(x - y)
+
+
+def sum(x, axis=None, keepdims=False):
+    return Sum(axis, keepdims)(x)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Arithmetic mean over ``axis``: sum(x) / n."""
+    shape = x.shape if isinstance(x, Variable) else tuple(x.shape)
+    n = math.prod(shape[a] for a in normalize_axes(axis, len(shape)))
+    return Sum(axis, keepdims)(x) * (1.0 / n)
+
+
+def max(x, axis=None, keepdims=False):
+    return Max(axis, keepdims)(x)
+
+
+def min(x, axis=None, keepdims=False):
+    return Min(axis, keepdims)(x)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    return LogSumExp(axis, keepdims)(x)
