@@ -367,6 +367,9 @@ class Function:
             else:
                 for out in outputs:
                     out._made_in_no_grad = True
+        elif any(x._made_in_no_grad for x in xs):
+            for out in outputs:
+                out._made_in_no_grad = True
         return outputs if len(outputs) > 1 else outputs[0]
 
     @property

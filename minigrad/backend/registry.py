@@ -183,6 +183,8 @@ def as_array(data, dtype=None, device=None):
     * anything else (strings, objects, ``None``) is a ``TypeError``.
     """
     if is_array(data):
+        if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind not in "biuf":
+            raise TypeError(f"cannot compute on an array of dtype {data.dtype}: expected numbers")
         if device is not None:
             data = to_device(data, device)
         if dtype is not None and data.dtype != dtype:

@@ -114,7 +114,8 @@ class SumTo(Function):
 
 
 def _normalize_key(key, like):
-    """Index keys as arrays on ``like``'s device, with a trailing ``...`` where the
+    """Index keys as arrays on ``like``'s device (lists and host index arrays are
+    moved there), with a trailing ``...`` where the
     array API needs one (it rejects keys that name fewer axes than the array has)."""
     if not isinstance(key, tuple):
         key = (key,)
@@ -122,8 +123,10 @@ def _normalize_key(key, like):
     for k in key:
         if isinstance(k, Variable):
             k = k.data
-        elif isinstance(k, list):
+        if isinstance(k, list):
             k = backend.as_array(k, device=backend.device_of(like))
+        elif backend.is_array(k) and backend.device_of(k) != backend.device_of(like):
+            k = backend.to_device(k, backend.device_of(like))  # host index arrays are moved
         out.append(k)
     basic = all(k is None or isinstance(k, (int, slice)) for k in out)
     if basic and Ellipsis not in out:

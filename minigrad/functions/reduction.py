@@ -5,7 +5,6 @@ import math
 
 from minigrad.core import Function, Variable
 from minigrad.functions.array import broadcast_to, keepdims_shape, normalize_axes, reshape
-from minigrad.functions.math import exp
 
 
 __all__ = [
@@ -76,7 +75,8 @@ class Min(_Extremum):
 
 class LogSumExp(Function):
     """y = log(sum(exp(x))) over ``axis``, shifted by the maximum so no
-    exponential overflows;  dx = gy * exp(x - y) (the softmax of x)."""
+    exponential overflows;  dx = gy * softmax(x) (computed from x, not from y,
+    whose rounding at large |y| would cost float32 digits)."""
 
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
@@ -92,9 +92,8 @@ class LogSumExp(Function):
 
     def backward(self, gy):
         x = self.inputs[0]
-        shape = keepdims_shape(x.shape, self.axis)
-        y = reshape(self.output, shape)
-        return _grad_to_input(gy, x, self.axis, self.keepdims) * exp(x - y)
+        weights = softmax(x, axis=normalize_axes(self.axis, x.ndim))
+        return _grad_to_input(gy, x, self.axis, self.keepdims) * weights
 
 
 def sum(x, axis=None, keepdims=False):
@@ -118,3 +117,6 @@ def min(x, axis=None, keepdims=False):
 
 def logsumexp(x, axis=None, keepdims=False):
     return LogSumExp(axis, keepdims)(x)
+
+
+from minigrad.functions.activation import softmax  # noqa: E402  (activation builds on reductions)

@@ -1,0 +1,36 @@
+"""Atomic ``.npz`` files of named arrays: how modules save and load their state."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import numpy as np  # the .npz format is numpy's
+
+from minigrad.backend.registry import to_numpy
+
+
+def save_npz(path, arrays: dict) -> None:
+    """Write ``{name: array}`` (arrays of any backend) to ``path``, atomically.
+
+    The data go to a temporary file in the same directory, which then replaces
+    ``path`` in one step (``os.replace``): a crash mid-write leaves the old
+    file intact, never a truncated one. ``path`` is used exactly as given (no
+    ``.npz`` suffix is appended).
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **{name: to_numpy(a) for name, a in arrays.items()})
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def load_npz(path) -> dict:
+    """``{name: numpy array}`` read from an ``.npz`` file (host arrays; move them
+    with :func:`minigrad.backend.to_device`)."""
+    with np.load(os.fspath(path), allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
