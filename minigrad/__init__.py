@@ -1,5 +1,5 @@
 """minigrad: a define-by-run reverse-mode automatic differentiation library."""
-from minigrad import functions
+from minigrad import data, functions
 from minigrad import functions as F
 from minigrad.backend import available_devices, manual_seed
 from minigrad.config import enable_grad, eval_mode, is_grad_enabled, no_grad, using_config
@@ -16,6 +16,7 @@ __all__ = [
     "Variable",
     "as_variable",
     "available_devices",
+    "data",
     "enable_grad",
     "eval_mode",
     "functions",

@@ -71,7 +71,9 @@ def encode_idx(array) -> bytes:
     code = _CODES.get(array.dtype.newbyteorder("="))
     if code is None:
         names = ", ".join(d.name for d in _CODES)
-        raise ValueError(f"encode_idx: IDX cannot store dtype {array.dtype}; cast to one of {names}")
+        raise ValueError(
+            f"encode_idx: IDX cannot store dtype {array.dtype}; cast to one of {names}"
+        )
     if array.ndim == 0 or array.ndim > 255:
         raise ValueError(f"encode_idx: IDX stores 1 to 255 dimensions, got shape {array.shape}")
     header = struct.pack(f">HBB{array.ndim}I", 0, code, array.ndim, *array.shape)
