@@ -26,7 +26,9 @@ def _collect_cases():
     cases = []
     for path in sorted(TESTS.rglob("test_*.py")):
         module = ".".join(("tests",) + path.relative_to(TESTS).with_suffix("").parts)
-        cases += getattr(importlib.import_module(module), "CASES", [])
+        found = getattr(importlib.import_module(module), "CASES", [])
+        if isinstance(found, (list, tuple)):
+            cases += [c for c in found if isinstance(c, GradCase)]
     return cases
 
 

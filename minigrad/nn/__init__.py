@@ -1,0 +1,25 @@
+"""Neural-network building blocks: Module, layers, initializers, utilities.
+
+``from minigrad import nn``; ``nn.Sequential(nn.Dense(128, activation="relu"), nn.Dense(10))``.
+See docs/layers.md.
+"""
+from minigrad.nn import init, utils
+from minigrad.nn.activation import (
+    ELU, GELU, SELU, Activation, Lambda, LeakyReLU, LogSoftmax, PReLU, ReLU, RReLU, Sigmoid,
+    Softmax, Tanh, get_activation,
+)
+from minigrad.nn.containers import Sequential
+from minigrad.nn.dense import Dense, Linear
+from minigrad.nn.dropout import Dropout, MCDropout
+from minigrad.nn.module import IncompatibleKeys, Layer, Module
+from minigrad.nn.normalization import BatchNorm, BatchNorm1d, BatchNorm2d, BatchNormalization
+from minigrad.nn.shape import Flatten, Reshape
+from minigrad.nn.utils import fold_batchnorm, fold_batchnorms, grad_norms
+
+__all__ = [
+    "Activation", "BatchNorm", "BatchNorm1d", "BatchNorm2d", "BatchNormalization", "Dense",
+    "Dropout", "ELU", "Flatten", "GELU", "IncompatibleKeys", "Lambda", "Layer", "LeakyReLU",
+    "Linear", "LogSoftmax", "MCDropout", "Module", "PReLU", "ReLU", "RReLU", "Reshape", "SELU",
+    "Sequential", "Sigmoid", "Softmax", "Tanh", "fold_batchnorm", "fold_batchnorms",
+    "get_activation", "grad_norms", "init", "utils",
+]

@@ -1,0 +1,47 @@
+"""Dropout layer, with Monte-Carlo dropout at prediction time."""
+from __future__ import annotations
+
+from minigrad import functions as F
+from minigrad.nn.module import Module
+
+__all__ = ["Dropout", "MCDropout"]
+
+
+class Dropout(Module):
+    """Inverted dropout: in training each input is zeroed with probability
+    ``rate`` and the survivors are scaled by 1 / (1 - rate), so evaluation is
+    the identity.
+
+    Monte-Carlo dropout (keep dropping at prediction, average many stochastic
+    predictions to estimate uncertainty) has three spellings:
+
+    * ``Dropout(rate, mc=True)`` (or :class:`MCDropout`): always active, even
+      after ``model.eval()`` and inside ``minigrad.eval_mode()``;
+    * ``layer(x, training=True)``: one call in training mode, as in Keras;
+    * ``layer.train()`` on the dropout layers after ``model.eval()``, as in PyTorch.
+
+    Paper: Srivastava et al., "Dropout: A Simple Way to Prevent Neural Networks
+    from Overfitting" (2014); Gal & Ghahramani, "Dropout as a Bayesian
+    Approximation" (2016) for MC dropout.
+    """
+
+    def __init__(self, rate=0.5, mc=False, name=None):
+        super().__init__(name)
+        if not 0 <= rate < 1:
+            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}")
+        self.rate = float(rate)
+        self.mc = bool(mc)
+
+    def forward(self, x, training=None):
+        training = True if self.mc else self._is_training(training)
+        return F.dropout(x, self.rate, training=training)
+
+    def extra_repr(self):
+        return f"rate={self.rate}" + (", mc=True" if self.mc else "")
+
+
+class MCDropout(Dropout):
+    """Dropout that stays active at prediction: ``Dropout(rate, mc=True)``."""
+
+    def __init__(self, rate=0.5, name=None):
+        super().__init__(rate, mc=True, name=name)

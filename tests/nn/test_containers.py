@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+
+from minigrad import Variable, nn
+from minigrad.backend import to_numpy
+
+
+def _x(device, n=4, d=6):
+    return Variable(np.random.default_rng(0).standard_normal((n, d)).astype(np.float32),
+                    device=device)
+
+
+def test_layers_are_applied_in_order(device):
+    a, b = nn.Dense(5, in_features=6), nn.Dense(2, in_features=5)
+    model = nn.Sequential(a, nn.ReLU(), b).to(device)
+    x = _x(device)
+    np.testing.assert_array_equal(model(x).numpy(), b(nn.ReLU()(a(x))).numpy())
+
+
+def test_add_index_len_iterate_and_slice():
+    model = nn.Sequential([nn.Dense(5), nn.ReLU()])
+    assert model.add(nn.Dense(2)) is model
+    assert len(model) == 3
+    assert [type(m).__name__ for m in model] == ["Dense", "ReLU", "Dense"]
+    assert isinstance(model[1], nn.ReLU) and model[-1].units == 2
+    head = model[1:]
+    assert isinstance(head, nn.Sequential) and len(head) == 2 and head[1] is model[2]
+    with pytest.raises(TypeError, match="expected a Module"):
+        model.add(lambda x: x)
+
+
+def test_named_layers_give_their_names_to_state_keys():
+    model = nn.Sequential(nn.Dense(3, in_features=2, name="hidden1"), nn.Dense(1, in_features=3))
+    assert list(model.state_dict()) == ["hidden1.W", "hidden1.b", "1.W", "1.b"]
+    assert model.hidden1 is model[0]
+    with pytest.raises(ValueError, match="'hidden1'"):
+        model.add(nn.Dense(2, name="hidden1"))
+    with pytest.raises(ValueError, match="'add'"):
+        model.add(nn.Dense(2, name="add"))
+
+
+def test_repr_lists_layers():
+    model = nn.Sequential(nn.Dense(3, in_features=2), nn.Dropout(0.2))
+    assert repr(model) == "Sequential(\n  (0): Dense(2 -> 3)\n  (1): Dropout(rate=0.2)\n)"
+
+
+def _summary(model, **kwargs):
+    lines = []
+    model.summary(print_fn=lines.append, **kwargs)
+    return lines[0]
+
+
+def test_summary_like_keras(device):
+    model = nn.Sequential(
+        nn.Dense(512, activation="relu"), nn.Dropout(0.2), nn.Dense(512, activation="relu"),
+        nn.BatchNorm(), nn.Dense(10, activation="softmax"),
+    ).to(device)
+    model[0].freeze()
+    text = _summary(model, input_shape=(784,))
+    rows = text.splitlines()
+    assert rows[0] == 'Model: "Sequential"'
+    assert rows[2].split() == ["Layer", "(type)", "Output", "Shape", "Param", "#"]
+    assert rows[4].split() == ["0", "(Dense)", "(None,", "512)", "401,920"]
+    assert rows[5].split() == ["1", "(Dropout)", "(None,", "512)", "0"]
+    assert rows[6].split() == ["2", "(Dense)", "(None,", "512)", "262,656"]
+    assert rows[7].split() == ["3", "(BatchNorm)", "(None,", "512)", "2,048"]
+    assert rows[8].split() == ["4", "(Dense)", "(None,", "10)", "5,130"]
+    total = 401_920 + 262_656 + 2_048 + 5_130
+    assert f"Total params: {total:,}" in text
+    assert f"Trainable params: {262_656 + 1_024 + 5_130:,}" in text
+    assert f"Non-trainable params: {401_920 + 1_024:,}" in text
+    # the dummy pass ran in eval mode: running statistics are untouched
+    np.testing.assert_array_equal(to_numpy(model[3].running_mean), np.zeros(512))
+    assert model[0].W.device == device
+
+
+def test_summary_needs_an_input_shape_until_the_model_has_seen_data(device):
+    model = nn.Sequential(nn.Flatten(), nn.Dense(3))
+    with pytest.raises(ValueError, match="input_shape"):
+        model.summary()
+    model(Variable(np.zeros((2, 2, 3), dtype=np.float32), device=device))
+    assert "(None, 3)" in _summary(model)
