@@ -32,6 +32,9 @@ class Backend:
     def to_numpy(self, array) -> np.ndarray:
         raise NotImplementedError
 
+    def copy(self, array):
+        return self.xp.asarray(array, copy=True)
+
     def zeros(self, shape, dtype, device=None):
         return self.asarray(np.zeros(shape, dtype=self._host_dtype(dtype)), device=device)
 

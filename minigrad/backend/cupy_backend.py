@@ -28,6 +28,9 @@ class CupyBackend(Backend):
         with cupy.cuda.Device(self._device_id(device)):
             return cupy.asarray(data, dtype=dtype)
 
+    def copy(self, array):
+        return array.copy()
+
     def zeros(self, shape, dtype, device=None):
         with cupy.cuda.Device(self._device_id(device)):
             return cupy.zeros(shape, dtype=dtype)

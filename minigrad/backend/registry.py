@@ -168,6 +168,11 @@ def ensure_array(y):
     return np.asarray(y)
 
 
+def copy(array):
+    """A copy of ``array`` on its own device (portable across numpy, CuPy and array-api-strict)."""
+    return backend_of(array).copy(array)
+
+
 def zeros(shape, dtype, like):
     """Zeros of ``shape`` and ``dtype`` on the device of array ``like``."""
     backend = backend_of(like)

@@ -33,6 +33,10 @@ CASES = [
     GradCase("concatenate", lambda a, b: F.concatenate([a, b], axis=1), inputs(normal(2, 3), normal(2, 2))),
     GradCase("stack", lambda a, b: F.stack([a, b], axis=0), inputs(normal(2, 3), normal(2, 3))),
     GradCase("split", lambda x: F.split(x, [1, 3], axis=1), inputs(normal(2, 5))),
+    GradCase("getitem_grad_slices", lambda g: F.GetItemGrad((slice(1, 3), Ellipsis), (4, 3))(g),
+             inputs(normal(2, 3))),
+    GradCase("getitem_grad_repeated", lambda g, i: F.GetItemGrad((i.data,), (4, 3))(g),
+             inputs(normal(3, 3), _idx(0, 2, 2))),
     GradCase("split_unused_part", lambda x: F.split(x, 3, axis=0)[1] * 2, inputs(normal(6, 2))),
 ]
 

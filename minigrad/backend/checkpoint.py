@@ -1,0 +1,110 @@
+"""Atomic files of nested state (dicts, lists, numbers, strings, arrays), and RNG states.
+
+A training checkpoint holds the model's arrays, the optimizer's state (nested
+dicts keyed by ints, tuples of hyperparameters), schedule positions and the
+random generators' states (dicts with 128-bit integers). :func:`save_tree`
+writes such a structure to one ``.npz`` file: every array becomes an entry of
+its own (host copy, dtype kept) and the structure around them is JSON in the
+entry ``__tree__``, so loading needs no pickle and runs no code.
+"""
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+
+import numpy as np  # the file format is numpy's .npz
+
+from minigrad.backend.npz import load_npz, save_npz
+from minigrad.backend.registry import _BACKENDS, get_backend, is_array
+
+_TREE = "__tree__"
+_DEVICE_OF_BACKEND = {"numpy": "cpu", "strict": "strict", "cupy": "cuda"}
+
+
+def save_tree(path, tree) -> None:
+    """Write ``tree`` to ``path`` atomically (temporary file, then ``os.replace``).
+
+    Allowed leaves: None, bool, int, float (NaN and infinities too), str and
+    arrays of any backend (saved as host arrays). Containers: dict (keys str
+    or int), list, tuple. Anything else is a TypeError naming where it sits.
+    """
+    arrays = {}
+    encoded = _encode(tree, arrays, "tree")
+    text = json.dumps(encoded, allow_nan=True)
+    arrays[_TREE] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    save_npz(path, arrays)
+
+
+def load_tree(path):
+    """The structure written by :func:`save_tree`, with host (numpy) arrays.
+
+    A file that is not such a checkpoint (missing, truncated, another format)
+    raises ValueError naming ``path``.
+    """
+    path = os.fspath(path)
+    try:
+        entries = load_npz(path)
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise ValueError(f"load_tree: {path!r} is not a readable checkpoint ({e})") from e
+    if _TREE not in entries:
+        raise ValueError(f"load_tree: {path!r} is an .npz file but not a minigrad checkpoint "
+                         f"(it has no {_TREE!r} entry)")
+    structure = json.loads(entries.pop(_TREE).tobytes().decode("utf-8"))
+    return _decode(structure, entries)
+
+
+def _encode(value, arrays, where):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):  # numpy scalars (e.g. a float32 metric)
+        return value.item()
+    if is_array(value):
+        name = f"a{len(arrays)}"
+        arrays[name] = value
+        return {"__array__": name}
+    if isinstance(value, dict):
+        items = []
+        for key, item in value.items():
+            if isinstance(key, bool) or not isinstance(key, (str, int)):
+                raise TypeError(f"save_tree: dict key {key!r} at {where} is not a str or int")
+            items.append([key, _encode(item, arrays, f"{where}[{key!r}]")])
+        return {"__dict__": items}
+    if isinstance(value, (list, tuple)):
+        kind = "__list__" if isinstance(value, list) else "__tuple__"
+        return {kind: [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(value)]}
+    raise TypeError(f"save_tree: cannot save a {type(value).__name__} at {where}; "
+                    f"expected numbers, strings, arrays, dicts, lists or tuples")
+
+
+def _decode(value, arrays):
+    if not isinstance(value, dict):
+        return value
+    if "__array__" in value:
+        return arrays[value["__array__"]]
+    if "__dict__" in value:
+        return {key: _decode(item, arrays) for key, item in value["__dict__"]}
+    if "__list__" in value:
+        return [_decode(v, arrays) for v in value["__list__"]]
+    return tuple(_decode(v, arrays) for v in value["__tuple__"])
+
+
+def rng_states() -> dict:
+    """``{backend name: generator state}`` for every backend loaded so far."""
+    return {name: b.rng_state() for name, b in _BACKENDS.items()}
+
+
+def set_rng_states(states: dict) -> list:
+    """Restore what :func:`rng_states` returned; returns the names of backends
+    that could not be loaded on this machine (their states are skipped)."""
+    skipped = []
+    for name, state in states.items():
+        try:
+            backend = get_backend(_DEVICE_OF_BACKEND[name])
+        except (KeyError, RuntimeError):
+            skipped.append(name)
+            continue
+        backend.set_rng_state(state)
+    return skipped

@@ -1,0 +1,53 @@
+"""Inverted dropout."""
+from __future__ import annotations
+
+import numbers
+
+from minigrad import backend, config
+from minigrad.core import Function, Variable, as_variable
+
+
+__all__ = [
+    "Dropout",
+    "dropout",
+]
+
+
+class Dropout(Function):
+    """y = x * m with a fixed mask m = keep / (1 - rate) (keep is 0 or 1);  dx = gy * m.
+
+    Paper: Srivastava et al., "Dropout: A Simple Way to Prevent Neural Networks
+    from Overfitting", JMLR 2014.
+    """
+
+    def __init__(self, scaled_mask):
+        self.scaled_mask = scaled_mask
+
+    def forward(self, x):
+        return x * self.scaled_mask
+
+    def backward(self, gy):
+        return gy * Variable._wrap(self.scaled_mask)
+
+
+def dropout(x, rate=0.5, training=None):
+    """Inverted dropout: in training, zero each element with probability ``rate``
+    and scale the survivors by 1 / (1 - rate), so the expected output equals ``x``;
+    otherwise return ``x`` unchanged.
+
+    ``training=None`` follows :func:`minigrad.config.is_training` (off inside
+    :func:`minigrad.eval_mode`); ``training=True`` keeps dropout on at prediction
+    time for Monte-Carlo dropout. The mask is drawn by the backend's
+    ``keep_mask`` (16-bit random integers against a threshold, so the keep
+    probability is 1 - rate within 2**-16), seeded by :func:`minigrad.manual_seed`.
+    """
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
+        raise ValueError(f"dropout: rate must be a number in [0, 1), got {rate!r}")
+    if training is None:
+        training = config.is_training()
+    x = as_variable(x)
+    if not training or rate == 0:
+        return x
+    keep = backend.get_backend(x.device).keep_mask(x.shape, 1.0 - rate, x.device)
+    scaled_mask = x.xp.astype(keep, x.dtype) * (1.0 / (1.0 - rate))
+    return Dropout(scaled_mask)(x)
