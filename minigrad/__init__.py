@@ -1,5 +1,5 @@
 """minigrad: a define-by-run reverse-mode automatic differentiation library."""
-from minigrad import data, functions, nn
+from minigrad import data, functions, nn, optim
 from minigrad import functions as F
 from minigrad.backend import available_devices, manual_seed
 from minigrad.config import enable_grad, eval_mode, is_grad_enabled, no_grad, using_config
@@ -27,6 +27,7 @@ __all__ = [
     "manual_seed",
     "nn",
     "no_grad",
+    "optim",
     "to_device",
     "using_config",
 ]

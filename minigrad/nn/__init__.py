@@ -3,15 +3,17 @@
 ``from minigrad import nn``; ``nn.Sequential(nn.Dense(128, activation="relu"), nn.Dense(10))``.
 See docs/layers.md.
 """
-from minigrad.nn import init, utils
+from minigrad.nn import constraints, init, regularizers, utils
 from minigrad.nn.activation import (
     ELU, GELU, SELU, Activation, Lambda, LeakyReLU, LogSoftmax, PReLU, ReLU, RReLU, Sigmoid,
     Softmax, Tanh, get_activation,
 )
+from minigrad.nn.constraints import MaxNorm, NonNeg, UnitNorm, get_constraint
 from minigrad.nn.containers import Sequential
 from minigrad.nn.dense import Dense, Linear
 from minigrad.nn.dropout import Dropout, MCDropout
 from minigrad.nn.module import IncompatibleKeys, Layer, Module
+from minigrad.nn.regularizers import L1, L1L2, L2, ElasticNet, get_regularizer
 from minigrad.nn.normalization import BatchNorm, BatchNorm1d, BatchNorm2d, BatchNormalization
 from minigrad.nn.shape import Flatten, Reshape
 from minigrad.nn.utils import fold_batchnorm, fold_batchnorms, grad_norms
@@ -22,4 +24,6 @@ __all__ = [
     "Linear", "LogSoftmax", "MCDropout", "Module", "PReLU", "ReLU", "RReLU", "Reshape", "SELU",
     "Sequential", "Sigmoid", "Softmax", "Tanh", "fold_batchnorm", "fold_batchnorms",
     "get_activation", "grad_norms", "init", "utils",
+    "constraints", "regularizers", "L1", "L2", "L1L2", "ElasticNet", "MaxNorm", "NonNeg",
+    "UnitNorm", "get_constraint", "get_regularizer",
 ]

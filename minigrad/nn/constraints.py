@@ -6,6 +6,7 @@ and the optimizer sets ``p.data = p.constraint(p.data)`` after every update.
 For a Dense kernel of shape ``(in, out)``, ``axis=0`` treats each column, the
 incoming weight vector of one neuron, on its own (Keras' convention).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -45,7 +46,7 @@ def _axis(name, axis):
 
 
 class MaxNorm(Constraint):
-    """Max-norm: rescale each weight vector whose L2 norm exceeds ``max_value`` to norm ``max_value``.
+    """Max-norm: rescale each weight vector longer than ``max_value`` to length ``max_value``.
 
     ``w <- w * r / max(||w||_2, r)`` with the norm over ``axis`` (default 0: one
     neuron's incoming weights in a Dense kernel); vectors already inside the
@@ -59,7 +60,11 @@ class MaxNorm(Constraint):
     """
 
     def __init__(self, max_value=2.0, axis=0):
-        if not isinstance(max_value, numbers.Real) or isinstance(max_value, bool) or not max_value > 0:
+        if (
+            not isinstance(max_value, numbers.Real)
+            or isinstance(max_value, bool)
+            or not max_value > 0
+        ):
             raise ValueError(f"MaxNorm: max_value must be a number > 0, got {max_value!r}")
         self.max_value = float(max_value)
         self.axis = _axis("MaxNorm", axis)
@@ -78,7 +83,7 @@ class NonNeg(Constraint):
 
 
 class UnitNorm(Constraint):
-    """Unit-norm weight vectors: ``w <- w / (||w||_2 + 1e-7)`` over ``axis`` (Keras' ``UnitNorm``)."""
+    """Unit-norm weight vectors: ``w <- w / (||w||_2 + 1e-7)`` over ``axis`` (Keras' UnitNorm)."""
 
     def __init__(self, axis=0):
         self.axis = _axis("UnitNorm", axis)
@@ -87,8 +92,14 @@ class UnitNorm(Constraint):
         return w / (_norms(w, self.axis) + _EPSILON)
 
 
-_BY_NAME = {"max_norm": MaxNorm, "maxnorm": MaxNorm, "non_neg": NonNeg, "nonneg": NonNeg,
-            "unit_norm": UnitNorm, "unitnorm": UnitNorm}
+_BY_NAME = {
+    "max_norm": MaxNorm,
+    "maxnorm": MaxNorm,
+    "non_neg": NonNeg,
+    "nonneg": NonNeg,
+    "unit_norm": UnitNorm,
+    "unitnorm": UnitNorm,
+}
 
 
 def get_constraint(identifier):
@@ -98,6 +109,7 @@ def get_constraint(identifier):
         return identifier
     if isinstance(identifier, str) and identifier.lower() in _BY_NAME:
         return _BY_NAME[identifier.lower()]()
-    raise ValueError(f"get_constraint: unknown constraint {identifier!r}; "
-                     f"valid names: {', '.join(_BY_NAME)}, or a callable")
-
+    raise ValueError(
+        f"get_constraint: unknown constraint {identifier!r}; "
+        f"valid names: {', '.join(_BY_NAME)}, or a callable"
+    )

@@ -23,6 +23,8 @@ from minigrad import backend, config
 from minigrad.backend.npz import load_npz, save_npz
 from minigrad.core import Parameter, Variable
 from minigrad.nn.init import get_initializer
+from minigrad.nn.constraints import get_constraint
+from minigrad.nn.regularizers import get_regularizer
 
 __all__ = ["Module", "Layer", "IncompatibleKeys"]
 
@@ -101,15 +103,16 @@ class Module:
         """Create, register and return a Parameter (Keras' ``add_weight``).
 
         ``initializer`` is a name or callable (see :mod:`minigrad.nn.init`).
-        ``regularizer`` (param -> scalar penalty) and ``constraint`` (array ->
-        array, applied by the optimizer after each step) are stored on the
+        ``regularizer`` (param -> scalar penalty, or a name such as ``"l2"``) and
+        ``constraint`` (array -> array, applied by the optimizer after each step,
+        or a name such as ``"max_norm"``) are stored on the
         Parameter. It is frozen if this module is (``trainable`` False).
         """
         device = backend.normalize_device(device or self._device)
         data = get_initializer(initializer)(tuple(shape), dtype=dtype, device=device)
         p = Parameter(data, name=name, requires_grad=self._trainable)
-        p.regularizer = regularizer
-        p.constraint = constraint
+        p.regularizer = get_regularizer(regularizer)
+        p.constraint = get_constraint(constraint)
         setattr(self, name, p)
         return p
 

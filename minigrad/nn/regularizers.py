@@ -6,6 +6,7 @@ functions, so autodiff gives its gradient. A layer keeps it as
 and the training loop adds the sum of the penalties to the loss. The scale
 follows Keras: ``L2(l)`` is ``l * sum(w^2)``, with no factor 1/2.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,7 +16,7 @@ from minigrad import backend
 from minigrad import functions as F
 from minigrad.core import Variable, as_variable
 
-__all__ = ["Regularizer", "L1", "L2", "L1L2", "ElasticNet", "get_regularizer"]
+__all__ = ["L1", "L1L2", "L2", "ElasticNet", "Regularizer", "get_regularizer"]
 
 
 class Regularizer:
@@ -51,8 +52,10 @@ class L1L2(Regularizer):
         name = type(self).__name__
         if alpha is not None or r is not None:
             if alpha is None or r is None or l1 or l2:
-                raise ValueError(f"{name}: give (l1, l2) or (alpha, r), not a mix; got "
-                                 f"l1={l1}, l2={l2}, alpha={alpha}, r={r}")
+                raise ValueError(
+                    f"{name}: give (l1, l2) or (alpha, r), not a mix; got "
+                    f"l1={l1}, l2={l2}, alpha={alpha}, r={r}"
+                )
             _check(name, "alpha", alpha)
             if not _is_number(r) or not 0 <= r <= 1:
                 raise ValueError(f"{name}: r must be in [0, 1], got {r!r}")
@@ -78,7 +81,7 @@ class L1(L1L2):
     Keras' ``L1`` (default ``l=0.01``). Its gradient is ``l * sign(w)``.
     """
 
-    def __init__(self, l=0.01):  # noqa: E741 (Keras' name)
+    def __init__(self, l=0.01):
         super().__init__(l1=l)
 
     def get_config(self):
@@ -92,7 +95,7 @@ class L2(L1L2):
     ``weight_decay=wd`` equals ``L2(wd / 2)``.
     """
 
-    def __init__(self, l=0.01):  # noqa: E741 (Keras' name)
+    def __init__(self, l=0.01):
         super().__init__(l2=l)
 
     def get_config(self):
@@ -113,8 +116,10 @@ def get_regularizer(identifier):
         cls = _BY_NAME[identifier.lower()]
         # Keras: the string "l1_l2" means L1L2(l1=0.01, l2=0.01)
         return cls(l1=0.01, l2=0.01) if cls is L1L2 else cls()
-    raise ValueError(f"get_regularizer: unknown regularizer {identifier!r}; "
-                     f"valid names: {', '.join(_BY_NAME)}, or a callable")
+    raise ValueError(
+        f"get_regularizer: unknown regularizer {identifier!r}; "
+        f"valid names: {', '.join(_BY_NAME)}, or a callable"
+    )
 
 
 def _is_number(value) -> bool:
