@@ -10,3 +10,8 @@ from minigrad.functions.array import *  # noqa: F401,F403
 from minigrad.functions.reduction import *  # noqa: F401,F403
 from minigrad.functions.linalg import *  # noqa: F401,F403
 from minigrad.functions.activation import *  # noqa: F401,F403
+from minigrad.functions.loss import *  # noqa: F401,F403
+from minigrad.functions.dropout import *  # noqa: F401,F403
+from minigrad.functions.normalization import *  # noqa: F401,F403
+from minigrad.functions.conv import *  # noqa: F401,F403
+from minigrad.functions.pooling import *  # noqa: F401,F403

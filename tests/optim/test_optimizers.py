@@ -426,8 +426,6 @@ def test_load_state_dict_rejects_other_layouts():
 
 
 def test_keras_style_optimizer_is_bound_later():
-    import minigrad
-
     opt = minigrad.optim.Adam(lr=0.1)
     with pytest.raises(RuntimeError, match="no parameters"):
         opt.step()
