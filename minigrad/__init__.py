@@ -1,5 +1,5 @@
 """minigrad: a define-by-run reverse-mode automatic differentiation library."""
-from minigrad import data, functions, nn, optim
+from minigrad import data, functions, nn, optim, training
 from minigrad import functions as F
 from minigrad.backend import available_devices, manual_seed
 from minigrad.config import enable_grad, eval_mode, is_grad_enabled, no_grad, using_config
@@ -29,5 +29,6 @@ __all__ = [
     "no_grad",
     "optim",
     "to_device",
+    "training",
     "using_config",
 ]

@@ -32,5 +32,5 @@ def save_npz(path, arrays: dict) -> None:
 def load_npz(path) -> dict:
     """``{name: numpy array}`` read from an ``.npz`` file (host arrays; move them
     with :func:`minigrad.backend.to_device`)."""
-    with np.load(os.fspath(path), allow_pickle=False) as data:
+    with open(os.fspath(path), "rb") as f, np.load(f, allow_pickle=False) as data:
         return {name: data[name] for name in data.files}

@@ -116,6 +116,31 @@ class Module:
         setattr(self, name, p)
         return p
 
+    # -- training, Keras style (the loop lives in minigrad.training) -----------
+    def compile(self, *args, **kwargs):
+        """``model.compile(optimizer, loss, metrics)``: see :func:`minigrad.training.compile`."""
+        from minigrad.training import compile
+
+        return compile(self, *args, **kwargs)
+
+    def fit(self, *args, **kwargs):
+        """Train on arrays or a DataLoader; see :func:`minigrad.training.fit`."""
+        from minigrad.training import fit
+
+        return fit(self, *args, **kwargs)
+
+    def evaluate(self, *args, **kwargs):
+        """Loss and metrics on held-out data; see :func:`minigrad.training.evaluate`."""
+        from minigrad.training import evaluate
+
+        return evaluate(self, *args, **kwargs)
+
+    def predict(self, *args, **kwargs):
+        """Batched inference in eval mode without a graph; see :func:`minigrad.training.predict`."""
+        from minigrad.training import predict
+
+        return predict(self, *args, **kwargs)
+
     # -- traversal ------------------------------------------------------------
     def named_children(self):
         for name in self._modules:

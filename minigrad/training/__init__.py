@@ -1,0 +1,46 @@
+"""Training: Keras-style ``compile`` / ``fit`` / ``evaluate`` / ``predict``, callbacks,
+history and checkpoints. See docs/training.md.
+
+``from minigrad import training``; ``training.fit(model, x, y, epochs=5)`` or
+``model.fit(x, y, epochs=5)``.
+"""
+from minigrad.training.callbacks import (
+    Callback,
+    CallbackList,
+    CSVLogger,
+    EarlyStopping,
+    GradientNormLogger,
+    LearningRateScheduler,
+    LRSchedulerCallback,
+    ModelCheckpoint,
+    ProgressBar,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
+from minigrad.training.checkpoint import load_checkpoint, save_checkpoint
+from minigrad.training.compiled import CompileConfig, compile
+from minigrad.training.history import History
+from minigrad.training.trainer import evaluate, fit, predict, train_step
+
+__all__ = [
+    "CSVLogger",
+    "Callback",
+    "CallbackList",
+    "CompileConfig",
+    "EarlyStopping",
+    "GradientNormLogger",
+    "History",
+    "LRSchedulerCallback",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "ProgressBar",
+    "ReduceLROnPlateau",
+    "TerminateOnNaN",
+    "compile",
+    "evaluate",
+    "fit",
+    "load_checkpoint",
+    "predict",
+    "save_checkpoint",
+    "train_step",
+]

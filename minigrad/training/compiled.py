@@ -1,0 +1,140 @@
+"""``compile``: the optimizer, loss and metrics a model trains with (Keras' ``model.compile``)."""
+from __future__ import annotations
+
+from minigrad.functions.loss import (
+    accuracy,
+    binary_accuracy,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    get_loss,
+)
+from minigrad.optim import OPTIMIZERS, Optimizer, get_optimizer
+
+__all__ = ["CompileConfig", "compile"]
+
+
+class CompileConfig:
+    """What :func:`compile` stores on ``model.compiled``: the optimizer as given
+    (``optimizer``: name, factory or instance), the loss function, and the
+    metrics as ``(log name, function)`` pairs."""
+
+    def __init__(self, optimizer, loss, metrics):
+        self.optimizer = optimizer
+        self.loss = loss
+        self.metrics = metrics
+
+    @property
+    def metrics_names(self):
+        return ["loss"] + [name for name, _ in self.metrics]
+
+    def __repr__(self):
+        loss = getattr(self.loss, "__name__", self.loss)
+        return (f"CompileConfig(optimizer={self.optimizer!r}, loss={loss}, "
+                f"metrics={self.metrics_names[1:]})")
+
+
+def compile(model, optimizer="rmsprop", loss=None, metrics=None):
+    """Choose how ``model`` trains: ``model.compile(optimizer="adam", loss="softmax_cross_entropy",
+    metrics=["accuracy"])``.
+
+    ``optimizer``: an Optimizer made on ``model.parameters()``; a name
+    (``"adam"``, ``"sgd"``, ``"rmsprop"``, ... with default hyperparameters);
+    or a function ``params -> Optimizer`` such as an optimizer class or
+    ``functools.partial(optim.Adam, lr=1e-3)``. Names and functions are turned
+    into the optimizer once the model has all its parameters (lazy layers are
+    built by the first batch of ``fit``); it is then ``model.optimizer``.
+
+    ``loss``: a name (``"softmax_cross_entropy"`` for logits,
+    ``"categorical_crossentropy"`` for softmax outputs, ``"mse"``, ... see
+    :func:`minigrad.functions.get_loss`) or a function called as
+    ``loss(y_pred, y_true)`` (minigrad's and PyTorch's order; Keras' custom
+    losses take ``(y_true, y_pred)``) returning a scalar Variable.
+
+    ``metrics``: names or functions ``(y_pred, y_true) -> number``, logged
+    under their name (a function's ``__name__``). ``"accuracy"`` (or
+    ``"acc"``) is the argmax accuracy, or, with a binary cross-entropy loss,
+    :func:`~minigrad.functions.binary_accuracy` (threshold 0.5, or 0 for the
+    loss on logits). A loss name (``"mae"``) is also a metric.
+
+    Stores a :class:`CompileConfig` as ``model.compiled``; returns ``model``.
+    Compiling again starts with a new optimizer.
+    """
+    if loss is None:
+        raise ValueError("compile: give a loss, e.g. loss='softmax_cross_entropy' (logits) "
+                         "or 'mse'")
+    if isinstance(loss, str):
+        loss = get_loss(loss)
+    elif not callable(loss):
+        raise TypeError(f"compile: loss must be a name or a function (y_pred, y_true) -> loss, "
+                        f"got {type(loss).__name__}")
+    if isinstance(optimizer, str):
+        if optimizer.lower() not in OPTIMIZERS:
+            raise ValueError(f"compile: unknown optimizer {optimizer!r}; valid names: "
+                             f"{', '.join(OPTIMIZERS)}")
+    elif not isinstance(optimizer, Optimizer) and not callable(optimizer):
+        raise TypeError(f"compile: optimizer must be an Optimizer, a name or a function "
+                        f"params -> Optimizer, got {type(optimizer).__name__}")
+    if metrics is None:
+        metrics = []
+    elif isinstance(metrics, str) or callable(metrics):
+        metrics = [metrics]
+    resolved = [_metric(m, loss) for m in metrics]
+    names = [name for name, _ in resolved]
+    if len(set(names)) != len(names) or "loss" in names:
+        raise ValueError(f"compile: metric names must be distinct and not 'loss', got {names}")
+    model.compiled = CompileConfig(optimizer, loss, resolved)
+    model.optimizer = optimizer if isinstance(optimizer, Optimizer) else None
+    if model.optimizer is None and fully_built(model) and any(True for _ in model.parameters()):
+        model.optimizer = make_optimizer(model)
+    return model
+
+
+def _metric(metric, loss):
+    if callable(metric):
+        return getattr(metric, "__name__", type(metric).__name__), metric
+    if not isinstance(metric, str):
+        raise TypeError(f"compile: a metric must be a name or a function (y_pred, y_true) -> "
+                        f"number, got {type(metric).__name__}")
+    key = metric.lower()
+    binary = loss in (binary_cross_entropy, binary_cross_entropy_with_logits)
+    if key in ("accuracy", "acc") and binary or key == "binary_accuracy":
+        threshold = 0.0 if loss is binary_cross_entropy_with_logits else 0.5
+
+        def binary_acc(y_pred, y_true):
+            return binary_accuracy(y_pred, y_true, threshold)
+        return metric, binary_acc
+    if key in ("accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy"):
+        return metric, accuracy
+    try:
+        return metric, get_loss(key)
+    except ValueError:
+        raise ValueError(f"compile: unknown metric {metric!r}; use 'accuracy', "
+                         f"'binary_accuracy', a loss name such as 'mae', or a function "
+                         f"(y_pred, y_true) -> number") from None
+
+
+def fully_built(model) -> bool:
+    """False while a lazy layer still waits for its first input."""
+    return all(getattr(m, "built", True) for m in model.modules())
+
+
+def make_optimizer(model):
+    spec = model.compiled.optimizer
+    params = list(model.parameters())
+    if not params:
+        raise ValueError(f"fit: {type(model).__name__} has no parameters to train")
+    if isinstance(spec, str):
+        return get_optimizer(spec, params)
+    optimizer = spec(params)
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"compile: the optimizer function returned {type(optimizer).__name__}, "
+                        f"expected an Optimizer")
+    return optimizer
+
+
+def compiled_config(model, op):
+    compiled = getattr(model, "compiled", None)
+    if compiled is None:
+        raise RuntimeError(f"{op}: compile the model first, e.g. model.compile(optimizer='adam', "
+                           f"loss='softmax_cross_entropy', metrics=['accuracy'])")
+    return compiled

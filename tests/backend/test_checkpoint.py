@@ -1,0 +1,77 @@
+"""Atomic files of nested state and the backends' random states."""
+import math
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad import backend
+from minigrad.backend.checkpoint import load_tree, rng_states, save_tree, set_rng_states
+
+
+def test_nested_structures_round_trip(device, tmp_path):
+    path = tmp_path / "tree.npz"
+    w = backend.to_device(np.arange(6, dtype=np.float32).reshape(2, 3), device)
+    tree = {
+        "model": {"0.W": w, "0.b": np.zeros(3, np.float64)},
+        "state": {0: {"step": 3, "m": w}, 7: {}},
+        "betas": (0.9, 0.999),
+        "flags": [True, None, "text", float("inf"), -math.inf],
+        "big": 2**127 + 1,
+        "scalar": np.float32(0.5),
+    }
+    save_tree(path, tree)
+    back = load_tree(path)
+    assert set(back) == set(tree)
+    assert back["model"]["0.W"].dtype == np.float32 and back["model"]["0.b"].dtype == np.float64
+    np.testing.assert_array_equal(back["model"]["0.W"], backend.to_numpy(w))
+    assert list(back["state"]) == [0, 7] and back["state"][0]["step"] == 3
+    assert back["betas"] == (0.9, 0.999) and isinstance(back["betas"], tuple)
+    assert back["flags"] == [True, None, "text", math.inf, -math.inf]
+    assert back["big"] == 2**127 + 1
+    assert back["scalar"] == 0.5
+
+
+def test_nan_is_kept(tmp_path):
+    save_tree(tmp_path / "t.npz", {"best": float("nan")})
+    assert math.isnan(load_tree(tmp_path / "t.npz")["best"])
+
+
+def test_unsupported_values_are_named(tmp_path):
+    with pytest.raises(TypeError, match=r"cannot save a function at tree\['opt'\]\[0\]"):
+        save_tree(tmp_path / "t.npz", {"opt": [lambda: 0]})
+    with pytest.raises(TypeError, match="dict key"):
+        save_tree(tmp_path / "t.npz", {(1, 2): 3})
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_a_failed_write_keeps_the_old_file(tmp_path):
+    path = tmp_path / "t.npz"
+    save_tree(path, {"v": 1})
+    with pytest.raises(TypeError):
+        save_tree(path, {"v": object()})
+    assert load_tree(path) == {"v": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["t.npz"]
+
+
+def test_not_a_tree(tmp_path):
+    np.savez(tmp_path / "plain.npz", a=np.zeros(2))
+    with pytest.raises(ValueError, match="not a minigrad checkpoint"):
+        load_tree(tmp_path / "plain.npz")
+    (tmp_path / "junk.npz").write_bytes(b"junk")
+    with pytest.raises(ValueError, match="not a readable checkpoint"):
+        load_tree(tmp_path / "junk.npz")
+
+
+def test_rng_states_restore_the_draws(device, tmp_path):
+    minigrad.manual_seed(5)
+    gen = backend.get_backend(device)
+    save_tree(tmp_path / "rng.npz", {"rng": rng_states()})
+    first = backend.to_numpy(gen.uniform((4,), device=device))
+    gen.uniform((10,), device=device)
+    assert set_rng_states(load_tree(tmp_path / "rng.npz")["rng"]) == []
+    np.testing.assert_array_equal(backend.to_numpy(gen.uniform((4,), device=device)), first)
+
+
+def test_unknown_backends_are_skipped():
+    assert set_rng_states({"tpu": {}}) == ["tpu"]

@@ -1,0 +1,72 @@
+"""compile: optimizers, losses and metrics given as objects, names or functions."""
+
+import numpy as np
+import pytest
+
+from minigrad import nn, optim, training
+from tests.training.helpers import (
+    blobs,
+    mlp,
+)
+
+
+def test_compile_makes_the_optimizer_of_a_built_model_at_once():
+    model = nn.Sequential(nn.Dense(4, in_features=3), nn.Dense(2, in_features=4))
+    training.compile(model, optimizer="sgd", loss="mse")
+    assert isinstance(model.optimizer, optim.SGD)
+    lazy = mlp()
+    training.compile(lazy, optimizer="sgd", loss="softmax_cross_entropy")
+    assert lazy.optimizer is None  # made by fit after the first batch builds the layers
+    x, y = blobs(n=20)
+    training.fit(lazy, x, y, verbose=0)
+    assert {id(p) for p in lazy.optimizer.param_groups[0]["params"]} == \
+        {id(p) for p in lazy.parameters()}
+
+
+def test_compile_accepts_optimizer_objects_and_factories():
+    x, y = blobs(n=20)
+    built = nn.Sequential(nn.Dense(8, in_features=3, activation="relu"), nn.Dense(3, in_features=8))
+    opt = optim.SGD(built.parameters(), lr=0.1)
+    training.compile(built, optimizer=opt, loss="softmax_cross_entropy")
+    training.fit(built, x, y, verbose=0)
+    assert built.optimizer is opt
+    model = mlp()
+    training.compile(model, optimizer=lambda params: optim.RMSProp(params, lr=0.005),
+                     loss="softmax_cross_entropy")
+    training.fit(model, x, y, verbose=0)
+    assert isinstance(model.optimizer, optim.RMSProp) and model.optimizer.lr == 0.005
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"optimizer": "adamm", "loss": "mse"}, ValueError, "unknown optimizer 'adamm'"),
+    ({"optimizer": 3, "loss": "mse"}, TypeError, "optimizer must be"),
+    ({"optimizer": "adam"}, ValueError, "give a loss"),
+    ({"optimizer": "adam", "loss": "msee"}, ValueError, "unknown loss"),
+    ({"optimizer": "adam", "loss": 1.0}, TypeError, "loss must be"),
+    ({"optimizer": "adam", "loss": "mse", "metrics": ["acuracy"]}, ValueError, "unknown metric"),
+    ({"optimizer": "adam", "loss": "mse", "metrics": ["mae", "mae"]}, ValueError, "distinct"),
+])
+def test_compile_rejects_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        training.compile(mlp(), **kwargs)
+
+
+def test_fit_needs_compile():
+    x, y = blobs(n=10)
+    with pytest.raises(RuntimeError, match="compile the model first"):
+        training.fit(mlp(), x, y)
+
+
+def test_binary_accuracy_follows_the_loss_and_function_metrics():
+    x, y = blobs(n=40, classes=2)
+    model = nn.Sequential(nn.Dense(8, activation="relu"), nn.Dense(1))
+
+    def pred_mean(y_pred, y_true):
+        return y_pred.mean()
+    training.compile(model, optimizer="adam", loss="binary_cross_entropy_with_logits",
+                     metrics=["accuracy", pred_mean])
+    yf = y[:, None].astype(np.float32)
+    scores = training.evaluate(model, x, yf)
+    logits = training.predict(model, x)
+    assert scores["accuracy"] == pytest.approx(np.mean((logits > 0) == (yf > 0.5)))
+    assert scores["pred_mean"] == pytest.approx(float(logits.mean()), rel=1e-5)
