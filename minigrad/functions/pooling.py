@@ -1,0 +1,165 @@
+"""2-D max and average pooling over NCHW input.
+
+Both read the same sliding windows as conv2d (see
+:func:`minigrad.functions.conv.sliding_window`): one strided slice per kernel
+offset, never a loop over pixels. Shapes and padding follow PyTorch
+(``stride`` defaults to ``kernel_size``); ``padding="same"``/``"valid"``
+follow Keras.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+
+from minigrad import backend
+from minigrad.core import Function, Variable
+from minigrad.functions.array import reshape, transpose
+from minigrad.functions.conv import Im2Col, check_nchw, shape_of, sliding_window
+from minigrad.functions.reduction import sum
+
+
+__all__ = [
+    "MaxPool2d",
+    "MaxPool2dGrad",
+    "max_pool2d",
+    "avg_pool2d",
+]
+
+
+def _pool_window(op, x, kernel_size, stride, padding, dilation=1):
+    shape = shape_of(op, "input", x)
+    check_nchw(op, shape)
+    window = sliding_window(op, shape[2:], kernel_size,
+                            kernel_size if stride is None else stride, padding, dilation)
+    spans = [d * (k - 1) + 1 for k, d in zip(window.kernel, window.dilation)]
+    if not isinstance(padding, str) and any(a > s // 2 for (a, _), s in zip(window.pad, spans)):
+        raise ValueError(
+            f"{op}: padding {padding!r} must be at most half the kernel size {kernel_size!r} "
+            f"(dilated {spans[0]}x{spans[1]}; input shape {shape})"
+        )
+    return window
+
+
+def _padded(x, window, fill):
+    """x inside a border of ``fill`` as wide as the window's padding."""
+    if not window.padded:
+        return x
+    n, c = x.shape[:2]
+    buf = backend.zeros((n, c, *window.padded_size), x.dtype, like=x)
+    if fill:
+        buf[...] = fill
+    rows, cols = window.interior()
+    buf[:, :, rows, cols] = x
+    return buf
+
+
+class MaxPool2d(Function):
+    """y[n, c, p, q] = max over the window at (p, q) of x padded with -inf.
+
+    Ties: the gradient goes to the first maximal element of each window in
+    row-major order (as PyTorch's CPU kernel), so it is not split; an element
+    that is the chosen maximum of several overlapping windows collects all of
+    their gradients. dx = MaxPool2dGrad(gy). ``choice`` (the index of the
+    chosen offset per output) is found by the forward pass; given, the forward
+    picks those elements instead (the adjoint of MaxPool2dGrad, used for
+    double backward).
+    """
+
+    def __init__(self, window, choice=None):
+        self.window = window
+        self.choice = choice
+
+    def forward(self, x):
+        xp = self.xp
+        fill = -math.inf if self.choice is None else 0.0
+        xpad = _padded(x, self.window, fill)
+        windows = [xpad[:, :, r, c] for r, c in self.window.offsets()]
+        if self.choice is not None:
+            y = windows[0] * xp.astype(self.choice == 0, x.dtype)
+            for k, win in enumerate(windows[1:], 1):
+                y = y + win * xp.astype(self.choice == k, x.dtype)
+            return y
+        # choice = the last offset whose value beats all earlier ones = the first maximum
+        index = xp.int8 if len(windows) < 128 else xp.int32
+        best, choice = windows[0], None
+        for k, win in enumerate(windows[1:], 1):
+            beats = xp.astype(win > best, index) * k
+            choice = beats if choice is None else xp.maximum(choice, beats)
+            best = xp.maximum(best, win)
+        self.choice = backend.zeros(best.shape, index, like=x) if choice is None else choice
+        return best
+
+    def backward(self, gy):
+        return MaxPool2dGrad(self.window, self.choice, self.inputs[0].data)(gy)
+
+
+class MaxPool2dGrad(Function):
+    """The backward of max_pool2d: gx = zeros with each gy[n, c, p, q] added
+    to the element its window chose. dgy = ggx at the chosen elements
+    (MaxPool2d with the same ``choice``)."""
+
+    def __init__(self, window, choice, like):
+        self.window = window
+        self.choice = choice
+        self.like = like
+
+    def forward(self, gy):
+        xp, w = self.xp, self.window
+        if w.padded:
+            gx = backend.zeros((*gy.shape[:2], *w.padded_size), gy.dtype, like=gy)
+        else:
+            gx = xp.zeros_like(self.like)  # numpy keeps the input's memory layout
+        for k, (r, c) in enumerate(w.offsets()):
+            part = gy * xp.astype(self.choice == k, gy.dtype)
+            if w.overlapping:
+                gx[:, :, r, c] += part
+            else:
+                gx[:, :, r, c] = part
+        rows, cols = w.interior()
+        return gx[:, :, rows, cols] if w.padded else gx
+
+    def backward(self, ggx):
+        return MaxPool2d(self.window, self.choice)(ggx)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1):
+    """Maximum over each (kh, kw) window of NCHW ``x``, per channel.
+
+    ``stride`` defaults to ``kernel_size``; ``padding`` (int, pair, ``"valid"``
+    or ``"same"``) pads with -inf, and an int padding must be at most half the
+    kernel (as PyTorch). Output size as :func:`conv2d`. See :class:`MaxPool2d`
+    for ties.
+    """
+    return MaxPool2d(_pool_window("max_pool2d", x, kernel_size, stride, padding, dilation))(x)
+
+
+def _window_counts(window, like):
+    """How many elements of the unpadded input each window covers, as (OH, OW, 1)."""
+    per_axis = []
+    for size, k, s, d, (before, _), out in zip(
+        window.in_size, window.kernel, window.stride, window.dilation, window.pad, window.out_size
+    ):
+        per_axis.append([
+            builtins.sum(0 <= p * s + i * d - before < size for i in range(k)) for p in range(out)
+        ])
+    counts = [[[float(a * b)] for b in per_axis[1]] for a in per_axis[0]]
+    return backend.as_array(counts, dtype=like.dtype, device=backend.device_of(like))
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0, count_include_pad=True):
+    """Mean over each (kh, kw) window of NCHW ``x``, per channel.
+
+    ``stride`` defaults to ``kernel_size``; ``padding`` pads with zeros (int,
+    pair, ``"valid"`` or ``"same"``). With ``count_include_pad=True`` (PyTorch's
+    default) every window is divided by kh*kw, padding included; with False by
+    the number of input elements it covers (Keras' ``"same"`` pooling).
+    Computed as the mean of im2col's columns, so it differentiates any number of times.
+    """
+    window = _pool_window("avg_pool2d", x, kernel_size, stride, padding)
+    n, c = x.shape[:2]
+    total = reshape(sum(Im2Col(window)(x), axis=0), (n, *window.out_size, c))
+    if count_include_pad or not window.padded:
+        y = total * (1.0 / window.size)
+    else:
+        y = total / _window_counts(window, x.data if isinstance(x, Variable) else x)
+    return transpose(y, (0, 3, 1, 2))
