@@ -7,6 +7,7 @@ every floating input (or along one random direction for inputs larger than
 ``max_elements``). ``gradgradcheck`` applies the same test to the first
 derivative, built with ``create_graph=True``.
 """
+
 from __future__ import annotations
 
 import math
@@ -76,8 +77,9 @@ def _host_f64(y):
     return backend.namespace(backend.to_numpy(y.data)).float64
 
 
-def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, max_elements=512, seed=0,
-              raise_exception=True):
+def gradcheck(
+    fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, max_elements=512, seed=0, raise_exception=True
+):
     """Check ``fn``'s gradients at ``inputs`` against central differences in float64.
 
     ``inputs`` are Variables, arrays or numbers on any device; floating ones are
@@ -93,8 +95,9 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, max_elements=512, see
     analytic = grad(
         [y for y in ys if isinstance(y, Variable)],
         wanted,
-        grad_outputs=[Variable._wrap(g) for y, g in zip(ys, problem.cotangents)
-                      if isinstance(y, Variable)],
+        grad_outputs=[
+            Variable._wrap(g) for y, g in zip(ys, problem.cotangents) if isinstance(y, Variable)
+        ],
     )
     analytic = iter(analytic)
     for i, (host, is_float) in enumerate(zip(problem.hosts, problem.floating)):
@@ -125,7 +128,9 @@ def _check_elements(problem, i, analytic, eps, atol, rtol):
     host = problem.hosts[i]
     worst = None
     for j in range(host.size):
-        numeric = (_perturbed_loss(problem, i, j, eps) - _perturbed_loss(problem, i, j, -eps)) / (2 * eps)
+        numeric = (_perturbed_loss(problem, i, j, eps) - _perturbed_loss(problem, i, j, -eps)) / (
+            2 * eps
+        )
         a = float(analytic.reshape(-1)[j])
         excess = abs(a - numeric) - (atol + rtol * abs(numeric))
         if not math.isfinite(a) or (excess > 0 and (worst is None or excess > worst[0])):
@@ -183,8 +188,16 @@ def gradgradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exc
                 for y in ys
             ]
         wanted = [x for x in xs if x.requires_grad]
-        return grad(ys, wanted, grad_outputs=[Variable._wrap(g) for g in cotangents["g"]],
-                    create_graph=True)
+        return grad(
+            ys, wanted, grad_outputs=[Variable._wrap(g) for g in cotangents["g"]], create_graph=True
+        )
 
-    return gradcheck(first_derivative, *inputs, eps=eps, atol=atol, rtol=rtol, seed=seed,
-                     raise_exception=raise_exception)
+    return gradcheck(
+        first_derivative,
+        *inputs,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        seed=seed,
+        raise_exception=raise_exception,
+    )

@@ -1,4 +1,5 @@
 """The public gradient checker finds wrong gradients and says where."""
+
 import numpy as np
 import pytest
 
@@ -27,7 +28,9 @@ def test_gradcheck_passes_correct_gradients(device):
 
 def test_gradcheck_report_names_input_and_worst_element():
     x = np.linspace(-1, 1, 4)
-    with pytest.raises(minigrad.GradcheckError, match=r"input 0 \(shape \(4,\)\).*element \(2,\).*absolute error"):
+    with pytest.raises(
+        minigrad.GradcheckError, match=r"input 0 \(shape \(4,\)\).*element \(2,\).*absolute error"
+    ):
         minigrad.gradcheck(lambda v: WrongSquare()(v), x)
     assert minigrad.gradcheck(lambda v: WrongSquare()(v), x, raise_exception=False) is False
 

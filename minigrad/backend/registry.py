@@ -1,4 +1,5 @@
 """Device strings to backends, arrays to their namespace and device."""
+
 from __future__ import annotations
 
 import importlib
@@ -23,7 +24,9 @@ def normalize_device(device) -> str:
     if device is None:
         return "cpu"
     if not isinstance(device, str):
-        raise TypeError(f"device must be a string such as 'cpu', 'cuda:0' or 'strict', got {device!r}")
+        raise TypeError(
+            f"device must be a string such as 'cpu', 'cuda:0' or 'strict', got {device!r}"
+        )
     if device == "cuda":
         return "cuda:0"
     if device == "strict:0":
@@ -33,7 +36,8 @@ def normalize_device(device) -> str:
     ):
         return device
     raise ValueError(
-        f"unknown device {device!r}: expected 'cpu', 'cuda', 'cuda:N', 'strict', 'strict:1' or 'strict:2'"
+        f"unknown device {device!r}: expected 'cpu', 'cuda', 'cuda:N', "
+        "'strict', 'strict:1' or 'strict:2'"
     )
 
 

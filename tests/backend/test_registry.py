@@ -1,4 +1,5 @@
 """Devices, namespaces, transfer, scatter-add and seeded random numbers."""
+
 import numpy as np
 import pytest
 
@@ -23,9 +24,16 @@ def test_namespace_and_device_of(device):
 
 def test_scatter_add_accumulates_repeated_indices(device):
     b = backend.get_backend(device)
-    target = backend.zeros((4,), backend.namespace(backend.to_device(np.ones(1), device)).float64,
-                           backend.to_device(np.ones(1), device))
-    b.scatter_add(target, backend.to_device(np.array([0, 2, 2]), device), backend.to_device(np.ones(3), device))
+    target = backend.zeros(
+        (4,),
+        backend.namespace(backend.to_device(np.ones(1), device)).float64,
+        backend.to_device(np.ones(1), device),
+    )
+    b.scatter_add(
+        target,
+        backend.to_device(np.array([0, 2, 2]), device),
+        backend.to_device(np.ones(3), device),
+    )
     np.testing.assert_array_equal(backend.to_numpy(target), [1.0, 0.0, 2.0, 0.0])
 
 

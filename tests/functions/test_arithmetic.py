@@ -1,4 +1,5 @@
 """Arithmetic operators: gradient cases, broadcasting and scalar handling."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -19,8 +20,10 @@ CASES = [
     GradCase("pow_scalar", lambda x: F.pow(x, 3), inputs(normal(2, 3))),
     GradCase("pow_fractional", lambda x: x**1.5, inputs(positive(5))),
     GradCase("pow_tensor", F.pow, inputs(positive(2, 3), normal(2, 3))),
-    GradCase("operators", lambda a, b: (2.0 - a) * b / 3 + 1 - (-a) ** 2, inputs(normal(3), normal(3))),
-    GradCase("reflected", lambda a: 1.0 / (2.0 + a * a) + 3 ** a, inputs(normal(4))),
+    GradCase(
+        "operators", lambda a, b: (2.0 - a) * b / 3 + 1 - (-a) ** 2, inputs(normal(3), normal(3))
+    ),
+    GradCase("reflected", lambda a: 1.0 / (2.0 + a * a) + 3**a, inputs(normal(4))),
 ]
 
 

@@ -1,4 +1,5 @@
 """Shape functions: reshape, transpose, broadcasting, indexing, joining, splitting."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -19,24 +20,42 @@ CASES = [
     GradCase("transpose", F.transpose, inputs(normal(2, 3))),
     GradCase("transpose_axes", lambda x: F.transpose(x, (1, 2, 0)), inputs(normal(2, 3, 4))),
     GradCase("method_T", lambda x: x.T * 2, inputs(normal(2, 3))),
-    GradCase("expand_squeeze", lambda x: F.squeeze(F.expand_dims(x, 1) * 2, 1), inputs(normal(2, 3))),
+    GradCase(
+        "expand_squeeze", lambda x: F.squeeze(F.expand_dims(x, 1) * 2, 1), inputs(normal(2, 3))
+    ),
     GradCase("flatten", F.flatten, inputs(normal(2, 3, 2))),
     GradCase("broadcast_to", lambda x: F.broadcast_to(x, (4, 2, 3)), inputs(normal(2, 1))),
     GradCase("sum_to", lambda x: F.sum_to(x, (1, 3)), inputs(normal(4, 2, 3))),
     GradCase("getitem_slice", lambda x: x[1:, ::2], inputs(normal(3, 4))),
     GradCase("getitem_int", lambda x: x[1], inputs(normal(3, 4))),
-    GradCase("getitem_repeated_indices", lambda x, i: F.getitem(x, i) * 1.5,
-             inputs(normal(4, 3), _idx(0, 2, 2, 3, 0))),
-    GradCase("getitem_int_arrays", lambda x, i, j: F.getitem(x, (i, j)),
-             inputs(normal(3, 4), _idx(0, 2, 2), _idx(1, 3, 3))),
+    GradCase(
+        "getitem_repeated_indices",
+        lambda x, i: F.getitem(x, i) * 1.5,
+        inputs(normal(4, 3), _idx(0, 2, 2, 3, 0)),
+    ),
+    GradCase(
+        "getitem_int_arrays",
+        lambda x, i, j: F.getitem(x, (i, j)),
+        inputs(normal(3, 4), _idx(0, 2, 2), _idx(1, 3, 3)),
+    ),
     GradCase("getitem_mask", lambda x: x[x.data > 0], inputs(normal(3, 4))),
-    GradCase("concatenate", lambda a, b: F.concatenate([a, b], axis=1), inputs(normal(2, 3), normal(2, 2))),
+    GradCase(
+        "concatenate",
+        lambda a, b: F.concatenate([a, b], axis=1),
+        inputs(normal(2, 3), normal(2, 2)),
+    ),
     GradCase("stack", lambda a, b: F.stack([a, b], axis=0), inputs(normal(2, 3), normal(2, 3))),
     GradCase("split", lambda x: F.split(x, [1, 3], axis=1), inputs(normal(2, 5))),
-    GradCase("getitem_grad_slices", lambda g: F.GetItemGrad((slice(1, 3), Ellipsis), (4, 3))(g),
-             inputs(normal(2, 3))),
-    GradCase("getitem_grad_repeated", lambda g, i: F.GetItemGrad((i.data,), (4, 3))(g),
-             inputs(normal(3, 3), _idx(0, 2, 2))),
+    GradCase(
+        "getitem_grad_slices",
+        lambda g: F.GetItemGrad((slice(1, 3), Ellipsis), (4, 3))(g),
+        inputs(normal(2, 3)),
+    ),
+    GradCase(
+        "getitem_grad_repeated",
+        lambda g, i: F.GetItemGrad((i.data,), (4, 3))(g),
+        inputs(normal(3, 3), _idx(0, 2, 2)),
+    ),
     GradCase("split_unused_part", lambda x: F.split(x, 3, axis=0)[1] * 2, inputs(normal(6, 2))),
 ]
 
@@ -54,7 +73,9 @@ def test_sum_to_inverts_broadcast_to(shape, data):
     x = Variable(np.ones(shape))
     y = F.broadcast_to(x, out_shape)
     y.backward()
-    np.testing.assert_array_equal(x.grad.numpy(), np.full(shape, np.prod(out_shape) / max(np.prod(shape), 1)))
+    np.testing.assert_array_equal(
+        x.grad.numpy(), np.full(shape, np.prod(out_shape) / max(np.prod(shape), 1))
+    )
 
 
 def test_split_sections_must_divide():

@@ -1,4 +1,5 @@
 """matmul (numpy semantics, including 1-D and batched cases) and fused linear."""
+
 import numpy as np
 import pytest
 
@@ -18,8 +19,10 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("sa, sb", [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((5, 2, 3), (3, 4)),
-                                    ((1, 2, 3), (4, 3, 2))])
+@pytest.mark.parametrize(
+    "sa, sb",
+    [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((5, 2, 3), (3, 4)), ((1, 2, 3), (4, 3, 2))],
+)
 def test_matmul_shapes_follow_numpy(sa, sb, device):
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal(sa), rng.standard_normal(sb)

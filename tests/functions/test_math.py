@@ -1,4 +1,5 @@
 """Elementwise math functions: gradient cases and numerical stability."""
+
 import numpy as np
 import pytest
 
@@ -24,7 +25,9 @@ CASES = [
     GradCase("log", F.log, inputs(positive(2, 3))),
     GradCase("sqrt", F.sqrt, inputs(positive(2, 3))),
     GradCase("square", F.square, inputs(normal(2, 3))),
-    GradCase("abs", F.abs, lambda rng: [away_from(rng.standard_normal((2, 3)), [0.0])], smooth=False),
+    GradCase(
+        "abs", F.abs, lambda rng: [away_from(rng.standard_normal((2, 3)), [0.0])], smooth=False
+    ),
     GradCase("sin", F.sin, inputs(normal(2, 3))),
     GradCase("cos", F.cos, inputs(normal(2, 3))),
     GradCase("tanh", F.tanh, inputs(normal(2, 3))),
@@ -32,10 +35,18 @@ CASES = [
     GradCase("maximum", F.maximum, _distinct_pair, smooth=False),
     GradCase("minimum", F.minimum, _distinct_pair, smooth=False),
     GradCase("maximum_ties", F.maximum, _with_ties, smooth=False),
-    GradCase("clip", lambda x: F.clip(x, -0.5, 0.5),
-             lambda rng: [away_from(rng.standard_normal((3, 4)), [-0.5, 0.5])], smooth=False),
-    GradCase("where", lambda a, b: F.where(a.data > 0, a, b), inputs(normal(3, 4), normal(4)),
-             smooth=False),
+    GradCase(
+        "clip",
+        lambda x: F.clip(x, -0.5, 0.5),
+        lambda rng: [away_from(rng.standard_normal((3, 4)), [-0.5, 0.5])],
+        smooth=False,
+    ),
+    GradCase(
+        "where",
+        lambda a, b: F.where(a.data > 0, a, b),
+        inputs(normal(3, 4), normal(4)),
+        smooth=False,
+    ),
 ]
 
 
@@ -61,10 +72,19 @@ def test_clip_passes_gradient_only_inside(device):
     np.testing.assert_allclose(x.grad.numpy(), [0.0, 1.0, 0.0])
 
 
-@pytest.mark.parametrize("fn, ref", [
-    (F.exp, np.exp), (F.log, np.log), (F.sqrt, np.sqrt), (F.sin, np.sin),
-    (F.cos, np.cos), (F.tanh, np.tanh), (F.abs, np.abs), (F.square, np.square),
-])
+@pytest.mark.parametrize(
+    "fn, ref",
+    [
+        (F.exp, np.exp),
+        (F.log, np.log),
+        (F.sqrt, np.sqrt),
+        (F.sin, np.sin),
+        (F.cos, np.cos),
+        (F.tanh, np.tanh),
+        (F.abs, np.abs),
+        (F.square, np.square),
+    ],
+)
 def test_forward_matches_numpy(fn, ref, device):
     a = np.random.default_rng(0).uniform(0.1, 2.0, (3, 2))
     np.testing.assert_allclose(fn(Variable(a, device=device)).numpy(), ref(a), rtol=1e-12)
