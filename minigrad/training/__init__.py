@@ -20,6 +20,8 @@ from minigrad.training.callbacks import (
 from minigrad.training.checkpoint import load_checkpoint, save_checkpoint
 from minigrad.training.compiled import CompileConfig, compile
 from minigrad.training.history import History
+from minigrad.training import tools
+from minigrad.training.tools import *  # noqa: F403  (lr_finder, plot_history, ...)
 from minigrad.training.trainer import evaluate, fit, predict, train_step
 
 __all__ = [
@@ -44,3 +46,4 @@ __all__ = [
     "save_checkpoint",
     "train_step",
 ]
+__all__ += tools.__all__

@@ -83,7 +83,8 @@ def compile(model, optimizer="rmsprop", loss=None, metrics=None):
     if len(set(names)) != len(names) or "loss" in names:
         raise ValueError(f"compile: metric names must be distinct and not 'loss', got {names}")
     model.compiled = CompileConfig(optimizer, loss, resolved)
-    model.optimizer = optimizer if isinstance(optimizer, Optimizer) else None
+    bound = isinstance(optimizer, Optimizer) and optimizer.param_groups
+    model.optimizer = optimizer if bound else None
     if model.optimizer is None and fully_built(model) and any(True for _ in model.parameters()):
         model.optimizer = make_optimizer(model)
     return model
@@ -125,6 +126,9 @@ def make_optimizer(model):
         raise ValueError(f"fit: {type(model).__name__} has no parameters to train")
     if isinstance(spec, str):
         return get_optimizer(spec, params)
+    if isinstance(spec, Optimizer):  # Keras style, made without parameters: bind it now
+        spec.add_param_group({"params": params})
+        return spec
     optimizer = spec(params)
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"compile: the optimizer function returned {type(optimizer).__name__}, "

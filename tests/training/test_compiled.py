@@ -70,3 +70,19 @@ def test_binary_accuracy_follows_the_loss_and_function_metrics():
     logits = training.predict(model, x)
     assert scores["accuracy"] == pytest.approx(np.mean((logits > 0) == (yf > 0.5)))
     assert scores["pred_mean"] == pytest.approx(float(logits.mean()), rel=1e-5)
+
+
+def test_keras_style_optimizer_without_params_is_bound_by_fit():
+    import numpy as np
+
+    from minigrad import nn, optim
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 3)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    model = nn.Sequential(nn.Dense(4, activation="relu"), nn.Dense(2))
+    opt = optim.Adam(lr=1e-2)
+    model.compile(optimizer=opt, loss="softmax_cross_entropy")
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert model.optimizer is opt and len(opt.param_groups) == 1
+    assert all(opt.state[p]["step"] == 8 for p in model.parameters())
