@@ -28,8 +28,13 @@ class Variable:
     defaults to True for floating data and is an error for integer data.
     """
 
-    __slots__ = ("data", "name", "grad", "creator", "generation", "requires_grad",
-                 "_made_in_no_grad", "__weakref__", "__dict__")
+    # Class-level defaults make the fast constructor ``_wrap`` set one attribute.
+    name = None
+    grad = None
+    creator = None
+    generation = 0
+    requires_grad = False
+    _made_in_no_grad = False
     __array_ufunc__ = None  # numpy operators defer to Variable's reflected methods
     __array_priority__ = 200
 
@@ -47,29 +52,21 @@ class Variable:
             )
         self.data = data
         self.name = name
-        self.grad = None
-        self.creator = None
-        self.generation = 0
         self.requires_grad = bool(requires_grad)
-        self._made_in_no_grad = False
 
     @classmethod
     def _wrap(cls, data, requires_grad=False):
         """Fast constructor for arrays that are known to be valid."""
-        v = Variable.__new__(cls)
+        v = _new(cls)
         v.data = data
-        v.name = None
-        v.grad = None
-        v.creator = None
-        v.generation = 0
-        v.requires_grad = requires_grad
-        v._made_in_no_grad = False
+        if requires_grad:
+            v.requires_grad = True
         return v
 
     # -- array-like properties -----------------------------------------------
     @property
     def shape(self):
-        return tuple(self.data.shape)
+        return self.data.shape
 
     @property
     def ndim(self):
@@ -260,16 +257,11 @@ def _backpropagate(root, grad, retain_grad, capture=None):
         return
     grads = {id(root): grad}
     heap = []
-    seen = set()
-
-    def push(func):
-        if func not in seen:
-            seen.add(func)
-            heapq.heappush(heap, (-func.generation, next(_counter), func))
-
-    push(root.creator)
+    seen = {root.creator}
+    heappush, heappop = heapq.heappush, heapq.heappop
+    heappush(heap, (-root.creator.generation, next(_counter), root.creator))
     while heap:
-        func = heapq.heappop(heap)[2]
+        func = heappop(heap)[2]
         gys = []
         for ref in func.outputs:
             out = ref()
@@ -282,23 +274,28 @@ def _backpropagate(root, grad, retain_grad, capture=None):
         elif gys[0] is None:
             continue
         gxs = func.backward(*gys)
-        if not isinstance(gxs, tuple):
+        if type(gxs) is not tuple:
             gxs = (gxs,)
         for x, gx in zip(func.inputs, gxs):
             if gx is None or not x.requires_grad:
                 continue
-            if gx.shape != x.shape:
-                gx = F.sum_to(gx, x.shape)
-            if capture is not None and id(x) in capture:
-                prev = capture[id(x)]
-                capture[id(x)] = gx if prev is None else prev + gx
-            elif x.creator is None:
+            if gx.data.shape != x.data.shape:
+                gx = F.sum_to(gx, x.data.shape)
+            key = id(x)
+            if capture is not None and key in capture:
+                prev = capture[key]
+                capture[key] = gx if prev is None else prev + gx
+                continue
+            creator = x.creator
+            if creator is None:
                 if capture is None:
                     _accumulate_leaf(x, gx)
-            else:
-                prev = grads.get(id(x))
-                grads[id(x)] = gx if prev is None else prev + gx
-                push(x.creator)
+                continue
+            prev = grads.get(key)
+            grads[key] = gx if prev is None else prev + gx
+            if creator not in seen:
+                seen.add(creator)
+                heappush(heap, (-creator.generation, next(_counter), creator))
 
 
 def _accumulate_leaf(x, gx):
@@ -341,24 +338,29 @@ class Function:
     def __call__(self, *inputs):
         xs = _as_variables(inputs)
         arrays = [x.data for x in xs]
-        self.xp = backend.namespace(arrays[0])
-        if len(arrays) > 1:
+        kind = type(arrays[0])
+        array_backend = _BACKEND_BY_TYPE.get(kind) or backend.backend_of(arrays[0])
+        self.xp = array_backend.xp
+        if len(arrays) > 1 and (
+            not array_backend.single_device or len(set(map(type, arrays))) > 1
+        ):
             backend.check_same_device(type(self).__name__, arrays)
         try:
             ys = self.forward(*arrays)
         except (TypeError, ValueError, IndexError) as e:
             raise _op_error(self, arrays, e) from e
-        if not isinstance(ys, tuple):
+        if type(ys) is not tuple:
             ys = (ys,)
-        outputs = [Variable._wrap(backend.ensure_array(y)) for y in ys]
-        needs = tuple(x.requires_grad for x in xs)
-        if any(needs):
+        outputs = [_wrap(y if type(y) is kind else backend.ensure_array(y)) for y in ys]
+        needs = tuple([x.requires_grad for x in xs])
+        if True in needs:
             if _enable_backprop.get():
-                self.generation = max(x.generation for x in xs)
+                generation = max([x.generation for x in xs])
+                self.generation = generation
                 for out in outputs:
                     out.requires_grad = True
                     out.creator = self
-                    out.generation = self.generation + 1
+                    out.generation = generation + 1
                 self.inputs = xs
                 self.needs_input_grad = needs
                 self.outputs = [weakref.ref(out) for out in outputs]
@@ -367,7 +369,7 @@ class Function:
             else:
                 for out in outputs:
                     out._made_in_no_grad = True
-        elif any(x._made_in_no_grad for x in xs):
+        elif any([x._made_in_no_grad for x in xs]):
             for out in outputs:
                 out._made_in_no_grad = True
         return outputs if len(outputs) > 1 else outputs[0]
@@ -405,6 +407,11 @@ def _raw(obj):
 
 
 def _as_variables(inputs):
+    for obj in inputs:
+        if not isinstance(obj, Variable):
+            break
+    else:
+        return inputs
     ref = None
     for obj in inputs:
         if isinstance(obj, Variable):
@@ -415,10 +422,10 @@ def _as_variables(inputs):
         if isinstance(obj, Variable):
             out.append(obj)
         elif isinstance(obj, (int, float)) and ref is not None:
-            out.append(Variable._wrap(_scalar_like(obj, ref)))
+            out.append(_wrap(_scalar_like(obj, ref)))
         else:
             data = backend.as_array(obj) if ref is None else _constant_like(obj, ref)
-            out.append(Variable._wrap(data))
+            out.append(_wrap(data))
             if ref is None:
                 ref = data
     return out
@@ -479,5 +486,9 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
         for x in inputs
     )
 
+
+_new = object.__new__
+_wrap = Variable._wrap
+_BACKEND_BY_TYPE = backend.registry._BY_TYPE
 
 from minigrad import functions as F  # noqa: E402  (functions build on the classes above)

@@ -17,6 +17,7 @@ class Backend:
     name = "abstract"
     xp = None
     array_types: tuple = ()
+    single_device = False  # True when all arrays of this library share one device
 
     def __init__(self):
         self._rng = np.random.default_rng(0)

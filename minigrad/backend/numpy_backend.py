@@ -10,6 +10,7 @@ class NumpyBackend(Backend):
     name = "numpy"
     xp = np
     array_types = (np.ndarray, np.generic)
+    single_device = True
 
     def device_of(self, array) -> str:
         return "cpu"
