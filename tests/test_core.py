@@ -177,12 +177,12 @@ def test_memory_does_not_grow_over_repeated_backward():
 
     run()
     gc.collect()
-    variables_before = sum(isinstance(o, Variable) for o in gc.get_objects())
+    variables_before = sum(type(o) is Variable for o in gc.get_objects())
     rss_before = _rss_bytes()
     for _ in range(50):
         run()
     gc.collect()
-    assert sum(isinstance(o, Variable) for o in gc.get_objects()) <= variables_before
+    assert sum(type(o) is Variable for o in gc.get_objects()) <= variables_before
     assert _rss_bytes() - rss_before < 20_000_000  # one leaked run would hold ~400 MB
 
 
