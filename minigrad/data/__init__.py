@@ -1,4 +1,5 @@
 """Data: datasets over arrays, batch loaders, splits, IDX files, MNIST and Fashion-MNIST."""
+from minigrad.data.augment import affine, random_affine
 from minigrad.data.dataset import ArrayDataset, Dataset, Subset, TensorDataset
 from minigrad.data.downloader import DownloadError, check_file, download, file_checksums
 from minigrad.data.encoding import one_hot, to_categorical
@@ -14,6 +15,8 @@ from minigrad.data.splits import (
 )
 
 __all__ = [
+    "affine",
+    "random_affine",
     "MNIST",
     "ArrayDataset",
     "DataLoader",

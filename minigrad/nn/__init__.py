@@ -10,9 +10,13 @@ from minigrad.nn.activation import (
 )
 from minigrad.nn.constraints import MaxNorm, NonNeg, UnitNorm, get_constraint
 from minigrad.nn.containers import Sequential
+from minigrad.nn.conv import Conv2d, Conv2D
 from minigrad.nn.dense import Dense, Linear
 from minigrad.nn.dropout import Dropout, MCDropout
 from minigrad.nn.module import IncompatibleKeys, Layer, Module
+from minigrad.nn.pooling import (
+    AveragePooling2D, AvgPool2d, AvgPool2D, MaxPool2d, MaxPool2D, MaxPooling2D,
+)
 from minigrad.nn.regularizers import L1, L1L2, L2, ElasticNet, get_regularizer
 from minigrad.nn.normalization import BatchNorm, BatchNorm1d, BatchNorm2d, BatchNormalization
 from minigrad.nn.shape import Flatten, Reshape
@@ -26,4 +30,6 @@ __all__ = [
     "get_activation", "grad_norms", "init", "utils",
     "constraints", "regularizers", "L1", "L2", "L1L2", "ElasticNet", "MaxNorm", "NonNeg",
     "UnitNorm", "get_constraint", "get_regularizer",
+    "Conv2D", "Conv2d", "MaxPooling2D", "MaxPool2d", "MaxPool2D", "AveragePooling2D",
+    "AvgPool2d", "AvgPool2D",
 ]
