@@ -255,6 +255,8 @@ def _backpropagate(root, grad, retain_grad, capture=None):
         if capture is None:
             _accumulate_leaf(root, grad)
         return
+    # Without create_graph nothing is recorded: sum gradients as plain arrays.
+    add = _add_variables if _enable_backprop.get() else _add_arrays
     grads = {id(root): grad}
     heap = []
     seen = {root.creator}
@@ -284,18 +286,27 @@ def _backpropagate(root, grad, retain_grad, capture=None):
             key = id(x)
             if capture is not None and key in capture:
                 prev = capture[key]
-                capture[key] = gx if prev is None else prev + gx
+                capture[key] = gx if prev is None else add(prev, gx)
                 continue
             creator = x.creator
             if creator is None:
                 if capture is None:
-                    _accumulate_leaf(x, gx)
+                    x.grad = gx if x.grad is None else add(x.grad, gx)
                 continue
             prev = grads.get(key)
-            grads[key] = gx if prev is None else prev + gx
+            grads[key] = gx if prev is None else add(prev, gx)
             if creator not in seen:
                 seen.add(creator)
                 heappush(heap, (-creator.generation, next(_counter), creator))
+
+
+def _add_variables(a, b):
+    return a + b
+
+
+def _add_arrays(a, b):
+    # A new array: the previous gradient may be held elsewhere.
+    return _wrap(backend.ensure_array(a.data + b.data))
 
 
 def _accumulate_leaf(x, gx):
@@ -337,13 +348,19 @@ class Function:
 
     def __call__(self, *inputs):
         xs = _as_variables(inputs)
-        arrays = [x.data for x in xs]
+        # One plain loop: comprehensions and generators are calls in Python 3.11.
+        arrays = []
+        needs = []
+        generation = 0
+        for x in xs:
+            arrays.append(x.data)
+            needs.append(x.requires_grad)
+            if x.generation > generation:
+                generation = x.generation
         kind = type(arrays[0])
         array_backend = _BACKEND_BY_TYPE.get(kind) or backend.backend_of(arrays[0])
         self.xp = array_backend.xp
-        if len(arrays) > 1 and (
-            not array_backend.single_device or len(set(map(type, arrays))) > 1
-        ):
+        if len(arrays) > 1 and not _surely_one_device(array_backend, kind, arrays):
             backend.check_same_device(type(self).__name__, arrays)
         try:
             ys = self.forward(*arrays)
@@ -352,26 +369,27 @@ class Function:
         if type(ys) is not tuple:
             ys = (ys,)
         outputs = [_wrap(y if type(y) is kind else backend.ensure_array(y)) for y in ys]
-        needs = tuple([x.requires_grad for x in xs])
         if True in needs:
             if _enable_backprop.get():
-                generation = max([x.generation for x in xs])
                 self.generation = generation
                 for out in outputs:
                     out.requires_grad = True
                     out.creator = self
                     out.generation = generation + 1
                 self.inputs = xs
-                self.needs_input_grad = needs
+                self.needs_input_grad = tuple(needs)
                 self.outputs = [weakref.ref(out) for out in outputs]
                 if len(outputs) > 1:
                     self._output_meta = [(y.shape, y.dtype) for y in ys]
             else:
                 for out in outputs:
                     out._made_in_no_grad = True
-        elif any([x._made_in_no_grad for x in xs]):
-            for out in outputs:
-                out._made_in_no_grad = True
+        else:
+            for x in xs:
+                if x._made_in_no_grad:
+                    for out in outputs:
+                        out._made_in_no_grad = True
+                    break
         return outputs if len(outputs) > 1 else outputs[0]
 
     @property
@@ -390,6 +408,16 @@ class Function:
 
     def backward(self, *gys):
         raise NotImplementedError
+
+
+def _surely_one_device(array_backend, kind, arrays):
+    """True when ``arrays`` need no device check: one type, on a one-device backend."""
+    if not array_backend.single_device:
+        return False
+    for a in arrays:
+        if type(a) is not kind:
+            return False
+    return True
 
 
 def _op_error(func, arrays, error):
@@ -437,11 +465,12 @@ def _scalar_like(value, ref):
     Floating arrays keep their dtype (float32 stays float32); integer arrays
     combined with a float take the default float dtype.
     """
-    xp = backend.namespace(ref)
+    array_backend = backend.backend_of(ref)
+    xp = array_backend.xp
     dtype = ref.dtype
     if isinstance(value, float) and not backend.is_floating(dtype, xp):
         dtype = backend.default_float_dtype(xp)
-    return backend.backend_of(ref).asarray(value, dtype=dtype, device=backend.device_of(ref))
+    return array_backend.asarray(value, dtype=dtype, device=array_backend.device_of(ref))
 
 
 def _constant_like(obj, ref):

@@ -253,3 +253,9 @@ def test_backward_with_explicit_gradient():
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
     with pytest.raises(ValueError, match="shape"):
         (x * x).backward(np.ones(3))
+
+
+def test_numpy_scalars_become_arrays():
+    x = Variable(np.float32(0.5))
+    assert isinstance(x.data, np.ndarray) and x.shape == ()
+    assert isinstance(F.tanh(x).data, np.ndarray)
