@@ -25,6 +25,8 @@ TESTS = pathlib.Path(__file__).resolve().parents[1]
 def _collect_cases():
     cases = []
     for path in sorted(TESTS.rglob("test_*.py")):
+        if "CASES" not in path.read_text():
+            continue  # e.g. modules that skip themselves when torch is missing
         module = ".".join(("tests",) + path.relative_to(TESTS).with_suffix("").parts)
         found = getattr(importlib.import_module(module), "CASES", [])
         if isinstance(found, (list, tuple)):
@@ -49,6 +51,7 @@ def _on(device, arrays, dtype=None):
 
 def test_case_names_are_unique():
     names = [c.name for c in CASES]
+    assert len(names) > 100, "the gradient case table was not collected"
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
 
 
