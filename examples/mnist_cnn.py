@@ -60,6 +60,8 @@ def main():
     p.add_argument("--validation-split", type=float, default=0.0,
                    help="hold out this last fraction of the training set for validation "
                         "(default 0: show the test set, as the notes do)")
+    p.add_argument("--cosine", action="store_true",
+                   help="anneal the learning rate to 0 over the epochs (cosine schedule)")
     args = p.parse_args()
     epochs = 1 if args.quick else args.epochs
     minigrad.manual_seed(args.seed)
@@ -80,8 +82,11 @@ def main():
     train_set = data.ArrayDataset(x_train, y_train_1h,
                                   transform=random_affine if args.augment else None)
     timer = EpochTimer()
+    callbacks = [timer]
+    if args.cosine:
+        callbacks.append(training.LRSchedulerCallback(optim.CosineAnnealingLR, T_max=epochs))
     history = model.fit(train_set, batch_size=args.batch_size, epochs=epochs, verbose=1,
-                        validation_data=validation, callbacks=[timer])
+                        validation_data=validation, callbacks=callbacks)
     score = model.evaluate(x_test, y_test_1h, batch_size=1000, return_dict=False)
     print(f"Test loss: {score[0]:.4f}")
     print(f"Test accuracy: {score[1]:.4f}")
