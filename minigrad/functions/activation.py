@@ -91,8 +91,11 @@ class ReLU(Function):
         return self.xp.maximum(x, 0)
 
     def backward(self, gy):
-        x = self.inputs[0].data
-        return gy * _const(self.xp.astype(x > 0, gy.dtype))
+        mask = self.xp.astype(self.inputs[0].data > 0, gy.dtype)
+        if config.is_grad_enabled():
+            return gy * _const(mask)
+        mask *= gy.data  # not recorded: the mask's buffer becomes the gradient
+        return _const(mask)
 
 
 class LeakyReLU(Function):

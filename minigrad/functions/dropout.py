@@ -27,7 +27,9 @@ class Dropout(Function):
         return x * self.scaled_mask
 
     def backward(self, gy):
-        return gy * Variable._wrap(self.scaled_mask)
+        if config.is_grad_enabled():
+            return gy * Variable._wrap(self.scaled_mask)
+        return Variable._wrap(gy.data * self.scaled_mask)
 
 
 def dropout(x, rate=0.5, training=None):
@@ -48,6 +50,8 @@ def dropout(x, rate=0.5, training=None):
     x = as_variable(x)
     if not training or rate == 0:
         return x
-    keep = backend.get_backend(x.device).keep_mask(x.shape, 1.0 - rate, x.device)
-    scaled_mask = x.xp.astype(keep, x.dtype) * (1.0 / (1.0 - rate))
+    device = x.device
+    keep = backend.get_backend(device).keep_mask(x.shape, 1.0 - rate, device)
+    scaled_mask = x.xp.astype(keep, x.dtype)
+    scaled_mask *= 1.0 / (1.0 - rate)
     return Dropout(scaled_mask)(x)

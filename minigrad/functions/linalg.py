@@ -1,7 +1,8 @@
 """Matrix products: matmul with numpy's semantics, and the fused linear layer."""
 from __future__ import annotations
 
-from minigrad.core import Function
+from minigrad import config
+from minigrad.core import Function, Variable
 from minigrad.functions.array import matrix_transpose, reshape
 from minigrad.functions.reduction import sum
 
@@ -33,6 +34,9 @@ class Linear(Function):
     """y = x W + b for x of shape (N, in), W (in, out), b (out,) or None.
 
     One node instead of MatMul + Add: dx = gy W^T, dW = x^T gy, db = sum_N gy.
+    When the backward pass is not recorded (no ``create_graph``), the three
+    products are computed on the arrays directly: the same numbers, without
+    the five graph nodes (two transposes, two products, a sum) per layer.
     """
 
     def forward(self, x, W, b=None):
@@ -44,11 +48,16 @@ class Linear(Function):
     def backward(self, gy):
         x, W = self.inputs[:2]
         need = self.needs_input_grad
-        gx = matmul(gy, matrix_transpose(W)) if need[0] else None
-        gW = matmul(matrix_transpose(x), gy) if need[1] else None
-        if len(self.inputs) == 2:
-            return gx, gW
-        return gx, gW, (sum(gy, axis=0) if need[2] else None)
+        if config.is_grad_enabled():
+            gx = matmul(gy, matrix_transpose(W)) if need[0] else None
+            gW = matmul(matrix_transpose(x), gy) if need[1] else None
+            gb = sum(gy, axis=0) if len(need) == 3 and need[2] else None
+        else:
+            xp, g = self.xp, gy.data
+            gx = Variable._wrap(xp.matmul(g, xp.permute_dims(W.data, (1, 0)))) if need[0] else None
+            gW = Variable._wrap(xp.matmul(xp.permute_dims(x.data, (1, 0)), g)) if need[1] else None
+            gb = Variable._wrap(xp.sum(g, axis=0)) if len(need) == 3 and need[2] else None
+        return (gx, gW) if len(need) == 2 else (gx, gW, gb)
 
 
 def _shape(a):

@@ -143,39 +143,59 @@ class SoftmaxCrossEntropy(Function):
     ``t`` is integer labels (N,) or probability rows (N, C); label smoothing eps
     makes T = (1 - eps) t + eps / C. The forward goes through log-softmax
     (max-shifted), so large logits neither overflow nor give log(0).
+    ``reduction`` ("none", "mean" or "sum") is applied inside this one node
+    (the gradient of the mean is (softmax - T) / N). When the backward pass is
+    not recorded it reuses the forward's softmax and target arrays.
     Paper (label smoothing): Szegedy et al., "Rethinking the Inception
     Architecture for Computer Vision", 2016.
     """
 
-    def __init__(self, label_smoothing=0.0):
+    def __init__(self, label_smoothing=0.0, reduction="none"):
+        _check_reduction("SoftmaxCrossEntropy", reduction)
         self.eps = label_smoothing
+        self.reduction = reduction
 
     def _smooth(self, t, num_classes):
         return t if not self.eps else t * (1 - self.eps) + self.eps / num_classes
 
     def forward(self, x, t):
         xp = self.xp
-        shifted = x - xp.max(x, axis=1, keepdims=True)
-        e = xp.exp(shifted)
+        logp = x - xp.max(x, axis=1, keepdims=True)
+        e = xp.exp(logp)
         total = xp.sum(e, axis=1, keepdims=True)
-        logp = shifted - xp.log(total)
-        self.probs = e / total  # kept for a first-order backward
+        logp -= xp.log(total)
+        e /= total
+        self.logp, self.probs = logp, e  # kept for a first-order backward
         if not _is_floating(t):
             t = _one_hot(t, x.shape[1], x.dtype)
-        return -xp.sum(self._smooth(t, x.shape[1]) * logp, axis=1)
+        self.target = self._smooth(t, x.shape[1])
+        terms = self.target * logp
+        if self.reduction == "none":
+            return -xp.sum(terms, axis=1)
+        loss = -xp.sum(terms)
+        return loss / x.shape[0] if self.reduction == "mean" else loss
+
+    def _row_weights(self, gy, n, xp):
+        """The upstream gradient of each sample's loss, (N, 1) or a scalar; ``gy``
+        is a Variable, or an array when ``xp`` is given."""
+        if self.reduction == "none":
+            return xp.reshape(gy, (-1, 1)) if xp else reshape(gy, (-1, 1))
+        return gy * (1.0 / n) if self.reduction == "mean" else gy
 
     def backward(self, gy):
         x, t = self.inputs
-        g = reshape(gy, (-1, 1))
-        c = x.shape[1]
-        # when the backward is recorded (create_graph), softmax must be a function of x
-        p = softmax(x, axis=1) if config.is_grad_enabled() else _const(self.probs)
-        if _is_floating(t.data):
-            target = self._smooth(t, c)
-        else:
-            target = _const(self._smooth(_one_hot(t.data, c, x.dtype), c))
-        gx = (p - target) * g if self.needs_input_grad[0] else None
-        gt = log_softmax(x, axis=1) * g * -(1 - self.eps) if self.needs_input_grad[1] else None
+        need_x, need_t = self.needs_input_grad
+        n, c = x.shape
+        if not config.is_grad_enabled():
+            g = self._row_weights(gy.data, n, self.xp)
+            gx = _const((self.probs - self.target) * g) if need_x else None
+            gt = _const(self.logp * g * -(1 - self.eps)) if need_t else None
+            return gx, gt
+        # the backward is recorded (create_graph): softmax must be a function of x
+        g = self._row_weights(gy, n, None)
+        target = self._smooth(t, c) if _is_floating(t.data) else _const(self.target)
+        gx = (softmax(x, axis=1) - target) * g if need_x else None
+        gt = log_softmax(x, axis=1) * g * -(1 - self.eps) if need_t else None
         return gx, gt
 
 
@@ -201,7 +221,7 @@ def softmax_cross_entropy(logits, target, label_smoothing=0.0, reduction="mean")
             f"to 1); pass the scores before softmax, or use cross_entropy for probabilities",
             UserWarning, stacklevel=2,
         )
-    return _reduce(SoftmaxCrossEntropy(label_smoothing)(logits, t), reduction)
+    return SoftmaxCrossEntropy(label_smoothing, reduction)(logits, t)
 
 
 def _looks_like_probabilities(data):

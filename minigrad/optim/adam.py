@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from minigrad import backend
 from minigrad.optim.optimizer import Optimizer
 
@@ -21,12 +23,15 @@ class _AdamBase(Optimizer):
         return {"exp_avg": xp.zeros_like(param), "exp_avg_sq": xp.zeros_like(param)}
 
     def _moments(self, g, state, group):
+        """m <- b1 m + (1 - b1) g and v <- b2 v + (1 - b2) g^2, in place (one temporary each)."""
         b1, b2 = group["betas"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m *= b1
-        m += (1 - b1) * g
+        m += g * (1.0 - b1)
+        g2 = g * g
+        g2 *= 1.0 - b2
         v *= b2
-        v += (1 - b2) * (g * g)
+        v += g2
         return m, v
 
 
@@ -86,8 +91,16 @@ class Adam(_AdamBase):
         m, v = self._moments(g, state, group)
         if group["amsgrad"]:
             v = state["max_exp_avg_sq"] = xp.maximum(state["max_exp_avg_sq"], v)
-        den = xp.sqrt(v) / (1 - b2**t) ** 0.5 + group["eps"]
-        p.data -= group["lr"] / (1 - b1**t) * (m / den)
+        # lr / c1 * m / (sqrt(v) / sqrt(c2) + eps)
+        #   = (lr sqrt(c2) / c1) * m / (sqrt(v) + eps sqrt(c2)):
+        # the bias corrections become two Python floats (a numpy float64 scalar would
+        # promote the float32 arrays), and the update takes five passes
+        root_c2 = math.sqrt(1.0 - b2**t)
+        den = xp.sqrt(v)
+        den += group["eps"] * root_c2
+        step = m / den
+        step *= group["lr"] * root_c2 / (1.0 - b1**t)
+        p.data -= step
 
 
 class AdamW(Adam):

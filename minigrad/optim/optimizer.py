@@ -8,9 +8,19 @@ A subclass owns only its update formula (``_update``); the base owns the loop:
 3. apply weight decay: L2 (``g + wd * p``, PyTorch's ``weight_decay``) or, for
    decoupled optimizers such as AdamW, ``p <- p * (1 - lr * wd)``;
 4. run the subclass's update on raw arrays, in place, outside the graph;
-5. apply the parameter's ``constraint`` (``p.data = constraint(p.data)``).
+5. apply the parameter's ``constraint`` (``p.data = constraint(p.data)``);
+6. every ``flush_subnormals`` steps of a parameter, set the entries of its state
+   arrays whose magnitude is below the smallest normal float to zero.
 
 State is created lazily on a parameter's first update.
+
+Why the flush: moment buffers of parameters whose gradient is mostly exactly
+zero (dead ReLUs, pixels that are always black) decay geometrically into
+subnormal numbers, and in float32 they stay there (0.9 times the smallest
+subnormal rounds back to it). Many CPUs do arithmetic on subnormals many
+times slower than on normal numbers. A value below ~1.2e-38 (float32) is
+~1e30 times smaller than the eps that Adam and RMSProp add to their
+denominators, so zeroing it changes no update that float32 can represent.
 """
 
 from __future__ import annotations
@@ -54,12 +64,21 @@ class Optimizer:
     * ``clipnorm``: each parameter's gradient ``g <- g * c / max(||g||, c)``;
     * ``global_clipnorm``: all gradients together ``g <- g * c / max(||all||, c)``;
     * ``clipvalue``: each entry clamped to ``[-c, c]``.
+
+    ``flush_subnormals`` (keyword-only, default True): every 50 steps of a
+    parameter (an int ``k``: every ``k`` steps), entries of its state arrays
+    (moments, momentum buffers) below the smallest normal float in magnitude
+    become 0; ``False`` turns this off. See the module docstring for why; it
+    costs one pass over the state every ``k`` steps.
     """
 
     decoupled_weight_decay = False
+    flush_every_default = 50
 
-    def __init__(self, params, defaults, *, clipnorm=None, clipvalue=None, global_clipnorm=None):
+    def __init__(self, params, defaults, *, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 flush_subnormals=True):
         name = type(self).__name__
+        self.flush_every = _flush_every(name, flush_subnormals)
         clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
         given = {k: v for k, v in clips.items() if v is not None}
         if len(given) > 1:
@@ -192,6 +211,8 @@ class Optimizer:
                 constraint = getattr(p, "constraint", None)
                 if constraint is not None:
                     p.data = constraint(p.data)
+                if self.flush_every and state["step"] % self.flush_every == 0:
+                    flush_subnormals(state)
         return loss
 
     def _clip(self, work):
@@ -264,6 +285,28 @@ class Optimizer:
             hyper = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
             lines.append(f"  group {i}: {len(group['params'])} parameters, {hyper}")
         return "\n".join(lines + [")"])
+
+
+def flush_subnormals(state) -> None:
+    """Zero, in place, the entries of every floating array in the dict ``state``
+    whose magnitude is below the smallest normal number of its dtype."""
+    for value in state.values():
+        if not backend.is_array(value):
+            continue
+        xp = backend.namespace(value)
+        if backend.is_floating(value.dtype, xp):
+            value[xp.abs(value) < xp.finfo(value.dtype).smallest_normal] = 0.0
+
+
+def _flush_every(name, flush) -> int:
+    if flush is True:
+        return Optimizer.flush_every_default
+    if flush is False or flush is None:
+        return 0
+    if isinstance(flush, int) and flush >= 1:
+        return flush
+    raise ValueError(f"{name}: flush_subnormals must be True, False or a number of steps >= 1, "
+                     f"got {flush!r}")
 
 
 def _is_number(value) -> bool:
