@@ -85,7 +85,10 @@ def train_step(model, optimizer, loss_fn, x, y, metrics=()):
     """
     model.zero_grad()
     y_pred = model(x)
-    loss = _scalar_loss("fit", loss_fn(y_pred, y)) + model.regularization_loss()
+    loss = _scalar_loss("fit", loss_fn(y_pred, y))
+    penalty = model.regularization_loss()
+    if penalty.requires_grad:  # no node at all when no layer has a regularizer
+        loss = loss + penalty
     loss.backward()
     optimizer.step()
     logs = {"loss": float(loss.item())}
