@@ -336,7 +336,8 @@ class Function:
     Subclasses implement ``forward(*arrays) -> array or tuple`` and
     ``backward(*grad_outputs) -> Variable or tuple`` (``None`` for an input that
     gets no gradient; ``self.needs_input_grad[i]`` says whether input ``i``
-    wants one). ``self.xp`` is the inputs' array namespace. Inside ``backward``, ``self.inputs`` are the input Variables and
+    wants one). ``self.xp`` is the inputs' array namespace. Inside ``backward``,
+    ``self.inputs`` are the input Variables and
     ``self.output`` / ``self.outputs`` the outputs. Gradients whose shape
     differs from their input's (broadcasting) are summed back by the engine.
     """

@@ -81,7 +81,7 @@ class L1(L1L2):
     Keras' ``L1`` (default ``l=0.01``). Its gradient is ``l * sign(w)``.
     """
 
-    def __init__(self, l=0.01):
+    def __init__(self, l=0.01):  # noqa: E741  (Keras' argument name)
         super().__init__(l1=l)
 
     def get_config(self):
@@ -95,7 +95,7 @@ class L2(L1L2):
     ``weight_decay=wd`` equals ``L2(wd / 2)``.
     """
 
-    def __init__(self, l=0.01):
+    def __init__(self, l=0.01):  # noqa: E741  (Keras' argument name)
         super().__init__(l2=l)
 
     def get_config(self):

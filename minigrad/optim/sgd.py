@@ -78,7 +78,8 @@ class Momentum(SGD):
     Paper: Polyak, 1964.
     """
 
-    def __init__(self, params=None, lr=0.01, momentum=0.9, dampening=0.0, weight_decay=0.0, **clipping):
+    def __init__(self, params=None, lr=0.01, momentum=0.9, dampening=0.0, weight_decay=0.0,
+                 **clipping):
         super().__init__(
             params,
             lr=lr,

@@ -42,7 +42,8 @@ CASES = [
     GradCase("conv_transpose2d",
              lambda x, W, b: F.conv_transpose2d(x, W, b, stride=2, padding=1, output_padding=1),
              inputs(normal(2, 3, 3, 3), normal(3, 2, 3, 3), normal(2))),
-    GradCase("conv_im2col", lambda x: F.im2col(x, 3, stride=2, padding=1), inputs(normal(2, 2, 5, 5))),
+    GradCase("conv_im2col", lambda x: F.im2col(x, 3, stride=2, padding=1),
+             inputs(normal(2, 2, 5, 5))),
     GradCase("conv_col2im", lambda c: F.col2im(c, (2, 2, 4, 4), 2, stride=1, padding=0),
              inputs(_col_shape(4, 18, 2))),
 ]

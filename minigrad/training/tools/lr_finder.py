@@ -40,8 +40,9 @@ class LRFinderResult:
     """What :func:`lr_finder` returns; unpacks as ``lrs, losses, suggested_lr = result``.
 
     ``lrs``: the learning rate of each step; ``losses``: the smoothed losses (centered
-    moving average over ``window`` steps); ``raw_losses``: each step's mini-batch loss; ``suggested_lr`` and ``method``
-    (``"steepest"`` or ``"min/10"``); ``diverged``: True when the test stopped early.
+    moving average over ``window`` steps); ``raw_losses``: each step's mini-batch loss;
+    ``suggested_lr`` and ``method`` (``"steepest"`` or ``"min/10"``); ``diverged``: True
+    when the test stopped early.
     """
 
     def __init__(self, lrs, losses, raw_losses, suggested_lr, method, diverged):
