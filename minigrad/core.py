@@ -421,6 +421,20 @@ def _surely_one_device(array_backend, kind, arrays):
     return True
 
 
+def recording() -> bool:
+    """Whether the backward pass now running is itself recorded (``create_graph``).
+
+    When it is not, backward rules may compute on raw arrays and return
+    ``constant(array)``: the same formula, without a graph node per operation.
+    """
+    return _enable_backprop.get()
+
+
+def constant(array):
+    """An array as a Variable outside the graph (numpy scalars become 0-d arrays)."""
+    return _wrap(backend.ensure_array(array))
+
+
 def _op_error(func, arrays, error):
     shapes = ", ".join(str(tuple(a.shape)) for a in arrays)
     dtypes = ", ".join(str(a.dtype) for a in arrays)

@@ -5,7 +5,7 @@ input's shape, so the backward rules below ignore broadcasting.
 """
 from __future__ import annotations
 
-from minigrad.core import Function
+from minigrad.core import Function, constant, recording
 
 
 __all__ = [
@@ -42,7 +42,9 @@ class Sub(Function):
         return a - b
 
     def backward(self, gy):
-        return gy, (-gy if self.needs_input_grad[1] else None)
+        if not self.needs_input_grad[1]:
+            return gy, None
+        return gy, (-gy if recording() else constant(-gy.data))
 
 
 class Mul(Function):
@@ -54,7 +56,11 @@ class Mul(Function):
     def backward(self, gy):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
-        return (gy * b if need_a else None), (gy * a if need_b else None)
+        if recording():
+            return (gy * b if need_a else None), (gy * a if need_b else None)
+        g = gy.data
+        ga = constant(g * b.data) if need_a else None
+        return ga, (constant(g * a.data) if need_b else None)
 
 
 class Div(Function):
@@ -65,8 +71,12 @@ class Div(Function):
 
     def backward(self, gy):
         a, b = self.inputs
+        need_b = self.needs_input_grad[1]
+        if not recording():
+            ga = gy.data / b.data
+            return constant(ga), (constant(-ga * a.data / b.data) if need_b else None)
         ga = gy / b
-        return ga, (-ga * a / b if self.needs_input_grad[1] else None)
+        return ga, (-ga * a / b if need_b else None)
 
 
 class Neg(Function):
@@ -76,7 +86,7 @@ class Neg(Function):
         return -x
 
     def backward(self, gy):
-        return -gy
+        return -gy if recording() else constant(-gy.data)
 
 
 class PowScalar(Function):

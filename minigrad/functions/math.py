@@ -6,7 +6,7 @@ wherever it exists, so higher-order gradients stay correct away from kinks.
 from __future__ import annotations
 
 from minigrad import backend
-from minigrad.core import Function, Variable
+from minigrad.core import Function, Variable, constant, recording
 
 
 __all__ = [
@@ -50,6 +50,8 @@ class Exp(Function):
         return self.xp.exp(x)
 
     def backward(self, gy):
+        if not recording():
+            return constant(gy.data * self.output.data)
         return gy * self.output
 
 
@@ -122,6 +124,8 @@ class Tanh(Function):
 
     def backward(self, gy):
         y = self.output
+        if not recording():
+            return constant(gy.data * (1 - y.data * y.data))
         return gy * (1 - y * y)
 
 
@@ -134,6 +138,8 @@ class Sigmoid(Function):
 
     def backward(self, gy):
         y = self.output
+        if not recording():
+            return constant(gy.data * y.data * (1 - y.data))
         return gy * y * (1 - y)
 
 
