@@ -367,9 +367,12 @@ class Function:
             ys = self.forward(*arrays)
         except (TypeError, ValueError, IndexError) as e:
             raise _op_error(self, arrays, e) from e
-        if type(ys) is not tuple:
-            ys = (ys,)
-        outputs = [_wrap(y if type(y) is kind else backend.ensure_array(y)) for y in ys]
+        if type(ys) is tuple:
+            outputs = [_wrap(y if type(y) is kind else backend.ensure_array(y)) for y in ys]
+        else:  # one output: the common case, kept short
+            out = _new(Variable)
+            out.data = ys if type(ys) is kind else backend.ensure_array(ys)
+            outputs = (out,)
         if True in needs:
             if _enable_backprop.get():
                 self.generation = generation
