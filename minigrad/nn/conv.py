@@ -8,7 +8,7 @@ from minigrad import functions as F
 from minigrad.core import Variable
 from minigrad.functions.conv import pair
 from minigrad.nn.activation import get_activation
-from minigrad.nn.module import Module
+from minigrad.nn.module import KernelAliases, Module
 
 __all__ = ["Conv2D", "Conv2d"]
 
@@ -47,7 +47,7 @@ def layer_errors(label):
         raise ValueError(f"{label}: {e}") from None
 
 
-class Conv2D(Module):
+class Conv2D(KernelAliases, Module):
     """y = activation(conv2d(x, W, b)), a 2-D convolution of NCHW input.
 
     y[n, o, p, q] = b[o] + sum_{c,i,j} W[o, c, i, j] x_pad[n, c, p*sh + i*dh, q*sw + j*dw]
@@ -125,17 +125,6 @@ class Conv2D(Module):
     def _build_from_state(self, state, prefix, device):
         if not self.built and prefix + "W" in state:
             self.build(state[prefix + "W"].shape[1], device)
-
-    # Keras and PyTorch names of the same Parameters.
-    @property
-    def kernel(self):
-        return self.W
-
-    weight = kernel
-
-    @property
-    def bias(self):
-        return self.b
 
     def forward(self, x):
         label = self._label()

@@ -5,7 +5,7 @@ from minigrad import backend
 from minigrad import functions as F
 from minigrad.core import Variable
 from minigrad.nn.activation import get_activation
-from minigrad.nn.module import Module
+from minigrad.nn.module import KernelAliases, Module
 
 __all__ = ["Dense", "Linear"]
 
@@ -14,7 +14,7 @@ def _device_of(x):
     return x.device if isinstance(x, Variable) else backend.device_of(x)
 
 
-class Dense(Module):
+class Dense(KernelAliases, Module):
     """y = activation(x W + b), the kernel ``W`` of shape (in_features, units)
     (Keras' layout) and the bias ``b`` of shape (units,).
 
@@ -72,17 +72,6 @@ class Dense(Module):
     def _build_from_state(self, state, prefix, device):
         if not self.built and prefix + "W" in state:
             self.build(state[prefix + "W"].shape[0], device)
-
-    # Keras and PyTorch names of the same Parameters.
-    @property
-    def kernel(self):
-        return self.W
-
-    weight = kernel
-
-    @property
-    def bias(self):
-        return self.b
 
     def forward(self, x):
         if not self.built:

@@ -384,6 +384,21 @@ class Module:
 Layer = Module
 
 
+class KernelAliases:
+    """Keras (``kernel``, ``bias``) and PyTorch (``weight``, ``bias``) names of a
+    layer's Parameters ``W`` and ``b``; mixed into Dense and Conv2D."""
+
+    @property
+    def kernel(self):
+        return self.W
+
+    weight = kernel
+
+    @property
+    def bias(self):
+        return self.b
+
+
 def _array_of(value):
     if isinstance(value, Variable):
         return value.data

@@ -30,6 +30,11 @@ class _Pooling2D(Module):
         self.stride = self.kernel_size if stride is None else pair(op, stride_name, stride, 1)
         self.padding = window_padding(op, padding)
 
+    @property
+    def pool_size(self):
+        """Keras' name of ``kernel_size``."""
+        return self.kernel_size
+
     def _label(self):
         return type(self).__name__ + (f" {self.name!r}" if self.name else "")
 
@@ -55,10 +60,6 @@ class MaxPooling2D(_Pooling2D):
 
     def __init__(self, pool_size=2, strides=None, padding="valid", name=None):
         super().__init__(pool_size, strides, padding, name)
-
-    @property
-    def pool_size(self):
-        return self.kernel_size
 
     def forward(self, x):
         label = self._label()
@@ -89,10 +90,6 @@ class AveragePooling2D(_Pooling2D):
 
     def __init__(self, pool_size=2, strides=None, padding="valid", name=None):
         super().__init__(pool_size, strides, padding, name)
-
-    @property
-    def pool_size(self):
-        return self.kernel_size
 
     def forward(self, x):
         label = self._label()
