@@ -26,9 +26,10 @@ data loading, the same in every worker, does not hide the training's memory:
 Reported per system: seconds of the first epoch and the steady state (mean of
 epochs 2..N), ms per step split into forward / backward / optimizer (steady
 state; "other" is fetching batches and the loop), CPU seconds per epoch, RSS
-after loading the data and peak RSS while training, test accuracy, and the ratios minigrad / numpy baseline and minigrad /
-PyTorch. The FLOP count of one step and the matmul-only bound come from timing
-the step's eight matrix products with numpy's sgemm in this run.
+after loading the data and peak RSS while training, test accuracy, and the
+ratios minigrad / numpy baseline and minigrad / PyTorch. The FLOP count of one
+step and the matmul-only bound come from timing the step's eight matrix
+products with numpy's sgemm in this run.
 
     python benchmarks/bench_mlp.py                        # 5 epochs, writes RESULTS.md
     python benchmarks/bench_mlp.py --quick                # a few hundred steps

@@ -21,7 +21,8 @@ def main():
                    help="default %(default)s")
     p.add_argument("--start-lr", type=float, default=1e-7, help="default %(default)s")
     p.add_argument("--end-lr", type=float, default=10.0, help="default %(default)s")
-    p.add_argument("--iters", type=int, default=200, help="mini-batches (default %(default)s; 20 with --quick)")
+    p.add_argument("--iters", type=int, default=200,
+                   help="mini-batches (default %(default)s; 20 with --quick)")
     args = p.parse_args()
     iters = 20 if args.quick else args.iters
     minigrad.manual_seed(args.seed)

@@ -6,7 +6,9 @@ cross-entropy on one-hot labels, Adam, batch 128, 12 epochs (Keras' mnist_cnn.py
 report 99.25% on MNIST, up from the MLP's 98.40%, and name batch normalization and data
 augmentation as further improvements: ``--batchnorm`` puts BatchNorm between each Conv2D or
 hidden Dense and its ReLU (those layers then drop their bias), ``--augment`` turns and shifts
-every training batch at random (up to 10 degrees and 2 pixels, minigrad.data.augment).
+every training batch at random (up to 10 degrees and 2 pixels, minigrad.data.augment), and
+``--flip`` mirrors half of each training batch left to right (for Fashion-MNIST's clothes; a
+mirrored digit is not a digit).
 As in the notes, the test set is the validation data shown during training.
 
     python examples/mnist_cnn.py                                  # MNIST (downloaded once)
@@ -57,6 +59,8 @@ def main():
     p.add_argument("--augment", action="store_true",
                    help="random rotations (up to 10 degrees) and shifts (up to 2 pixels) of "
                         "every training batch")
+    p.add_argument("--flip", action="store_true",
+                   help="mirror each training image left to right with probability 1/2")
     p.add_argument("--validation-split", type=float, default=0.0,
                    help="hold out this last fraction of the training set for validation "
                         "(default 0: show the test set, as the notes do)")
@@ -79,8 +83,11 @@ def main():
     else:
         validation = (x_test, y_test_1h)
     # the transform sees whole batches (docs/data.md), so each batch is augmented at once
-    train_set = data.ArrayDataset(x_train, y_train_1h,
-                                  transform=random_affine if args.augment else None)
+    transform = None
+    if args.augment or args.flip:
+        turns = {} if args.augment else {"degrees": 0, "max_shift": 0}
+        transform = functools.partial(random_affine, flip=args.flip, **turns)
+    train_set = data.ArrayDataset(x_train, y_train_1h, transform=transform)
     timer = EpochTimer()
     callbacks = [timer]
     if args.cosine:

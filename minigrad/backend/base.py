@@ -48,6 +48,15 @@ class Backend:
         np.add.at(host, _host_key(self, key), self.to_numpy(values))
         target[...] = self.asarray(host, device=self.device_of(target))
 
+    # -- fused elementwise kernels (a library with ``out=`` overrides them) ----
+    def relu_(self, y):
+        """``max(y, 0)``, in ``y``'s buffer where the library can write in place."""
+        return self.xp.maximum(y, 0)
+
+    def where_positive(self, g, y):
+        """``g`` where ``y > 0``, else 0 (the ReLU mask applied in one pass)."""
+        return g * self.xp.astype(y > 0, g.dtype)
+
     # -- random numbers ------------------------------------------------------
     def seed(self, seed: int) -> None:
         self._rng = np.random.default_rng(seed)
@@ -91,6 +100,12 @@ class Backend:
         raw = self._rng.bit_generator.random_raw(-(-n // 4))  # 64 random bits each
         bits = raw.view(np.uint16)[:n].reshape(shape)
         return self.asarray(bits < keep_threshold(keep_prob), device=device)
+
+    def dropout_mask(self, shape, keep_prob: float, dtype, device=None):
+        """Inverted dropout's mask: ``1 / keep_prob`` where kept, else 0, in ``dtype``."""
+        mask = self.xp.astype(self.keep_mask(shape, keep_prob, device), dtype)
+        mask *= 1.0 / keep_prob
+        return mask
 
 
 def keep_threshold(keep_prob: float) -> int:

@@ -38,6 +38,12 @@ class CupyBackend(Backend):
     def to_numpy(self, array):
         return cupy.asnumpy(array)
 
+    def relu_(self, y):
+        return cupy.maximum(y, 0, out=y)
+
+    def where_positive(self, g, y):
+        return cupy.multiply(g, y > 0)  # the bool mask is cast inside the loop
+
     def scatter_add(self, target, key, values) -> None:
         cupyx.scatter_add(target, key, values)
 

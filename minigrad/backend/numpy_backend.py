@@ -21,6 +21,16 @@ class NumpyBackend(Backend):
     def to_numpy(self, array):
         return np.asarray(array)
 
+    def relu_(self, y):
+        return np.maximum(y, 0, out=y)
+
+    def where_positive(self, g, y):
+        return np.multiply(g, y > 0)  # the bool mask is cast inside the loop
+
+    def dropout_mask(self, shape, keep_prob, dtype, device=None):
+        scaled = np.empty(shape, dtype)  # bool times the scale, cast into dtype: one pass
+        return np.multiply(self.keep_mask(shape, keep_prob), 1.0 / keep_prob, out=scaled)
+
     def scatter_add(self, target, key, values) -> None:
         np.add.at(target, key, values)
 

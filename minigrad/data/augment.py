@@ -1,6 +1,7 @@
-"""Data augmentation for image batches: small random rotations and shifts.
+"""Data augmentation for image batches: small random rotations, shifts and mirror images.
 
-Each image is moved by its own rotation about its centre and its own shift,
+Each image is moved by its own rotation about its centre, its own shift and,
+optionally, a left-right mirror,
 sampled with bilinear interpolation, zeros outside the image. The whole
 batch is four gathers (one per interpolation corner) over the flattened
 batch, written with array-API operations, so it runs on every backend and
@@ -31,22 +32,29 @@ def _grid(size, like):
                             device=backend.device_of(like))
 
 
-def affine(images, angles, shifts):
+def affine(images, angles, shifts, flips=None):
     """Rotate image n by ``angles[n]`` radians about its centre, then shift it by
     ``shifts[n] = (down, right)`` pixels; bilinear interpolation, zeros outside.
+    Where ``flips[n]`` is true, image n is first mirrored left to right.
 
     Output pixel p (row, column) reads the input at
-    R(-angle) (p - c - shift) + c, c = ((H - 1) / 2, (W - 1) / 2), where R
-    turns the image counter-clockwise as displayed (rows pointing down).
+    M R(-angle) (p - c - shift) + c, c = ((H - 1) / 2, (W - 1) / 2), where R
+    turns the image counter-clockwise as displayed (rows pointing down) and M
+    negates the column coordinate for a flipped image (the identity otherwise).
     Integer shifts with angle 0 move pixels exactly. ``images``: (N, H, W) or
-    (N, C, H, W), floating; ``angles``: (N,); ``shifts``: (N, 2); all three on
-    one device. Returns an array of the images' shape and dtype.
+    (N, C, H, W), floating; ``angles``: (N,); ``shifts``: (N, 2); ``flips``:
+    (N,) booleans or None; all on one device. Returns an array of the images'
+    shape and dtype.
     """
     _check_images("affine", images)
     n, h, w = images.shape[0], images.shape[-2], images.shape[-1]
-    if tuple(angles.shape) != (n,) or tuple(shifts.shape) != (n, 2):
+    if tuple(angles.shape) != (n,) or tuple(shifts.shape) != (n, 2) or (
+            flips is not None and tuple(flips.shape) != (n,)):
+        got = f"{tuple(angles.shape)} and {tuple(shifts.shape)}"
+        if flips is not None:
+            got += f" and flips of shape {tuple(flips.shape)}"
         raise ValueError(f"affine: {n} images need angles of shape ({n},) and shifts of shape "
-                         f"({n}, 2), got {tuple(angles.shape)} and {tuple(shifts.shape)}")
+                         f"({n}, 2), got {got}")
     xp = backend.namespace(images)
     dtype = images.dtype
     angles, shifts = xp.astype(angles, dtype), xp.astype(shifts, dtype)
@@ -55,7 +63,11 @@ def affine(images, angles, shifts):
     u = xp.reshape(_grid(h, images), (1, h, 1)) - (h - 1) / 2 - xp.reshape(shifts[:, 0], (n, 1, 1))
     v = xp.reshape(_grid(w, images), (1, 1, w)) - (w - 1) / 2 - xp.reshape(shifts[:, 1], (n, 1, 1))
     rows = xp.reshape(sin * v + cos * u + (h - 1) / 2, (-1,))   # (N*H*W,) source coordinates
-    cols = xp.reshape(cos * v - sin * u + (w - 1) / 2, (-1,))
+    cols = cos * v - sin * u
+    if flips is not None:
+        mirror = xp.where(flips, xp.full_like(angles, -1.0), xp.ones_like(angles))
+        cols = cols * xp.reshape(mirror, (n, 1, 1))
+    cols = xp.reshape(cols + (w - 1) / 2, (-1,))
     # pixels as rows of a (N*H*W, C) table, so one 1-D gather serves every channel
     channels = 1 if images.ndim == 3 else images.shape[1]
     table = xp.reshape(images, (n, channels, h * w))
@@ -78,14 +90,16 @@ def affine(images, angles, shifts):
     return xp.reshape(out, tuple(images.shape))
 
 
-def random_affine(images, degrees=10.0, max_shift=2):
+def random_affine(images, degrees=10.0, max_shift=2, flip=False):
     """:func:`affine` with a random angle uniform in [-degrees, degrees] and a
     random whole-pixel shift in {-max_shift, ..., max_shift} per axis, drawn
-    for each image from minigrad's generator (``minigrad.manual_seed``).
+    for each image from minigrad's generator (``minigrad.manual_seed``); with
+    ``flip=True`` each image is also mirrored left to right with probability 1/2.
 
     Fits ``ArrayDataset(x, y, transform=random_affine)``: the loader hands it
     whole batches. The reference notes name rotations and shifts as a further
-    improvement of the MNIST CNN.
+    improvement of the MNIST CNN. Mirroring suits data whose classes are
+    symmetric (clothes in Fashion-MNIST), not digits.
     """
     _check_images("random_affine", images)
     if degrees < 0 or isinstance(max_shift, bool) or not isinstance(max_shift, int) \
@@ -97,4 +111,5 @@ def random_affine(images, degrees=10.0, max_shift=2):
     limit = math.radians(degrees)
     angles = rng.uniform((n,), -limit, limit, images.dtype, device)
     shifts = rng.integers(-max_shift, max_shift + 1, (n, 2), device)
-    return affine(images, angles, shifts)
+    flips = rng.integers(0, 2, (n,), device) == 1 if flip else None
+    return affine(images, angles, shifts, flips)

@@ -43,15 +43,16 @@ def dropout(x, rate=0.5, training=None):
     ``keep_mask`` (16-bit random integers against a threshold, so the keep
     probability is 1 - rate within 2**-16), seeded by :func:`minigrad.manual_seed`.
     """
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
+    if type(rate) is not float and (  # the common case first: this runs every step
+            isinstance(rate, bool) or not isinstance(rate, numbers.Real)) or not 0 <= rate < 1:
         raise ValueError(f"dropout: rate must be a number in [0, 1), got {rate!r}")
     if training is None:
         training = config.is_training()
     x = as_variable(x)
     if not training or rate == 0:
         return x
-    device = x.device
-    keep = backend.get_backend(device).keep_mask(x.shape, 1.0 - rate, device)
-    scaled_mask = x.xp.astype(keep, x.dtype)
-    scaled_mask *= 1.0 / (1.0 - rate)
-    return Dropout(scaled_mask)(x)
+    data = x.data
+    array_backend = backend.backend_of(data)
+    mask = array_backend.dropout_mask(data.shape, 1.0 - rate, data.dtype,
+                                      array_backend.device_of(data))
+    return Dropout(mask)(x)

@@ -1,7 +1,7 @@
 """Matrix products: matmul with numpy's semantics, and the fused linear layer."""
 from __future__ import annotations
 
-from minigrad import config
+from minigrad import backend, config
 from minigrad.core import Function, Variable
 from minigrad.functions.array import matrix_transpose, reshape
 from minigrad.functions.reduction import sum
@@ -10,8 +10,10 @@ from minigrad.functions.reduction import sum
 __all__ = [
     "MatMul",
     "Linear",
+    "LinearReLU",
     "matmul",
     "linear",
+    "linear_relu",
 ]
 
 
@@ -46,6 +48,10 @@ class Linear(Function):
         return y
 
     def backward(self, gy):
+        return self._products(gy)
+
+    def _products(self, gy):
+        """The gradients of x, W and b for the upstream gradient ``gy`` of ``x W + b``."""
         x, W = self.inputs[:2]
         need = self.needs_input_grad
         if config.is_grad_enabled():
@@ -58,6 +64,29 @@ class Linear(Function):
             gW = Variable._wrap(xp.matmul(xp.permute_dims(x.data, (1, 0)), g)) if need[1] else None
             gb = Variable._wrap(xp.sum(g, axis=0)) if len(need) == 3 and need[2] else None
         return (gx, gW) if len(need) == 2 else (gx, gW, gb)
+
+
+class LinearReLU(Linear):
+    """y = max(x W + b, 0) as one node: ``Dense(units, activation="relu")``.
+
+    The ReLU runs in place on the product's buffer, and the backward takes its
+    mask from the output (y > 0 exactly where x W + b > 0): dz = gy where
+    y > 0, else 0; then dx = dz W^T, dW = x^T dz, db = sum_N dz as in
+    :class:`Linear`. One node, one buffer and one pass fewer than Linear and
+    ReLU apart. Paper (ReLU): Nair & Hinton, 2010.
+    """
+
+    def forward(self, x, W, b=None):
+        y = super().forward(x, W, b)
+        self.y = backend.backend_of(y).relu_(y)
+        return self.y
+
+    def backward(self, gy):
+        if config.is_grad_enabled():
+            positive = self.xp.astype(self.y > 0, gy.dtype)
+            return self._products(gy * Variable._wrap(positive))
+        return self._products(Variable._wrap(backend.backend_of(self.y).where_positive(
+            gy.data, self.y)))
 
 
 def _shape(a):
@@ -94,15 +123,24 @@ def matmul(a, b):
 
 def linear(x, W, b=None):
     """``x @ W + b`` as one node; ``x`` may have any number of leading axes."""
+    return _linear_node(Linear, "linear", x, W, b)
+
+
+def linear_relu(x, W, b=None):
+    """``relu(x @ W + b)`` as one node (what ``Dense(activation="relu")`` runs):
+    the numbers of ``relu(linear(x, W, b))`` with one buffer and one pass fewer."""
+    return _linear_node(LinearReLU, "linear_relu", x, W, b)
+
+
+def _linear_node(node, name, x, W, b):
     sx, sw = _shape(x), _shape(W)
     if len(sw) != 2 or not sx or sx[-1] != sw[0]:
         raise ValueError(
-            f"linear: input of shape {sx} does not fit weight of shape {sw}: "
+            f"{name}: input of shape {sx} does not fit weight of shape {sw}: "
             f"expected input (..., {sw[0] if sw else '?'})"
         )
     if len(sx) == 2:
-        return Linear()(x, W) if b is None else Linear()(x, W, b)
+        return node()(x, W) if b is None else node()(x, W, b)
     flat = reshape(x, (-1, sx[-1]))
-    y = Linear()(flat, W) if b is None else Linear()(flat, W, b)
+    y = node()(flat, W) if b is None else node()(flat, W, b)
     return reshape(y, sx[:-1] + (sw[1],))
-

@@ -90,7 +90,9 @@ def _check_same_shape(name, y, t):
 
 def _all_within_unit_interval(data):
     xp = backend.namespace(data)
-    return bool(xp.all((data >= 0) & (data <= 1)))
+    # min first: scores from a layer are almost always negative somewhere, and then
+    # this costs one reduction
+    return data.size == 0 or bool(xp.min(data) >= 0) and bool(xp.max(data) <= 1)
 
 
 def _class_targets(name, logits, target):
@@ -126,11 +128,20 @@ def _class_targets(name, logits, target):
     return t
 
 
+_CLASS_RANGES = {}  # (C, dtype name, device) -> 0, 1, ..., C - 1: made once, not every step
+
+
 def _one_hot(labels, num_classes, dtype):
     """(N,) integer labels -> (N, C) rows of 0 and 1 in ``dtype``, on the labels' device."""
     xp = backend.namespace(labels)
-    classes = backend.as_array(list(range(num_classes)), dtype=labels.dtype,
-                               device=backend.device_of(labels))
+    device = backend.device_of(labels)
+    key = (num_classes, str(labels.dtype), device)
+    classes = _CLASS_RANGES.get(key)
+    if classes is None:
+        if len(_CLASS_RANGES) > 64:
+            _CLASS_RANGES.clear()
+        classes = _CLASS_RANGES[key] = backend.as_array(
+            list(range(num_classes)), dtype=labels.dtype, device=device)
     return xp.astype(xp.reshape(labels, (-1, 1)) == classes, dtype)
 
 

@@ -52,9 +52,10 @@ class Sequential(Module):
         return layers[index]
 
     def forward(self, x):
-        self._input_shape = tuple(x.shape[1:])
-        for layer in self.children():
-            x = layer(x)
+        d = self.__dict__
+        d["_input_shape"] = tuple(x.shape[1:])
+        for name in d["_modules"]:
+            x = d[name](x)
         return x
 
     def summary(self, input_shape=None, print_fn=print):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from minigrad import backend
 from minigrad import functions as F
 from minigrad.core import Variable
-from minigrad.nn.activation import get_activation
+from minigrad.nn.activation import ReLU, get_activation
 from minigrad.nn.module import KernelAliases, Module
 
 __all__ = ["Dense", "Linear"]
@@ -84,8 +84,15 @@ class Dense(KernelAliases, Module):
                 f"{self._label()}: expected input with {self.in_features} features on the "
                 f"last axis, got shape {tuple(x.shape)}"
             )
+        if self._fused_relu:
+            return F.linear_relu(x, self.W, self.b)
         y = F.linear(x, self.W, self.b)
         return y if self.activation is None else self.activation(y)
+
+    @property
+    def _fused_relu(self):
+        """A plain ReLU activation runs fused with the product (F.linear_relu)."""
+        return type(self.activation) is ReLU or self.activation is F.relu
 
     def _label(self):
         named = f" {self.name!r}" if self.name else ""

@@ -108,3 +108,35 @@ def test_bad_arguments_are_refused():
         random_affine(images, degrees=-1)
     with pytest.raises(ValueError, match=r"max_shift=1\.5"):
         random_affine(images, max_shift=1.5)
+
+
+def test_flip_mirrors_left_to_right_before_the_shift(device):
+    images = np.random.default_rng(2).uniform(size=(2, 1, 5, 6)).astype(np.float32)
+    flips = _on(device, np.array([True, False]))
+    no_turn = _on(device, np.zeros(2, np.float32))
+    out = backend.to_numpy(affine(_on(device, images), no_turn,
+                                  _on(device, np.zeros((2, 2), np.float32)), flips))
+    np.testing.assert_allclose(out[0], images[0, ..., ::-1], atol=1e-6)
+    np.testing.assert_allclose(out[1], images[1], atol=1e-6)
+    shifts = np.array([[0, 1], [0, 1]])
+    out = backend.to_numpy(affine(_on(device, images), no_turn, _on(device, shifts), flips))
+    np.testing.assert_allclose(out, _shifted(images[:, :, :, ::-1].copy() * [[[[1]]], [[[0]]]]
+                                             + images * [[[[0]]], [[[1]]]], [0, 0], [1, 1]),
+                               atol=1e-6)
+
+
+def test_random_flip_mirrors_about_half_of_the_images(device):
+    images = np.random.default_rng(4).uniform(size=(200, 4, 4)).astype(np.float32)
+    minigrad.manual_seed(5)
+    out = backend.to_numpy(random_affine(_on(device, images), degrees=0, max_shift=0, flip=True))
+    mirrored = np.array([np.allclose(o, i[:, ::-1]) for o, i in zip(out, images)])
+    unchanged = np.array([np.allclose(o, i) for o, i in zip(out, images)])
+    assert np.all(mirrored ^ unchanged)
+    assert 70 < mirrored.sum() < 130
+
+
+def test_affine_names_the_flips_shape(device):
+    images = _on(device, np.zeros((3, 4, 4), np.float32))
+    with pytest.raises(ValueError, match=r"flips of shape \(2,\)"):
+        affine(images, _on(device, np.zeros(3, np.float32)),
+               _on(device, np.zeros((3, 2), np.float32)), _on(device, np.array([True, False])))

@@ -41,7 +41,7 @@ def idx_dir(tmp_path_factory):
 def test_help_lists_the_flags(tmp_path):
     out = run("--help", cwd=tmp_path)
     for flag in ("--dataset", "--epochs", "--batch-size", "--device", "--data-dir", "--quick",
-                 "--seed", "--output-dir", "--batchnorm", "--augment", "--cosine"):
+                 "--seed", "--output-dir", "--batchnorm", "--augment", "--flip", "--cosine"):
         assert flag in out, flag
 
 
@@ -58,7 +58,7 @@ def test_quick_makes_synthetic_data_and_trains_the_notes_network(tmp_path):
 
 
 def test_quick_with_batchnorm_and_augmentation(idx_dir, tmp_path):
-    out = run("--quick", "--batchnorm", "--augment", "--cosine", "--data-dir", idx_dir,
+    out = run("--quick", "--batchnorm", "--augment", "--flip", "--cosine", "--data-dir", idx_dir,
               "--output-dir", tmp_path, cwd=tmp_path)
     assert "data: mnist: 256 training and 64 test samples" in out
     assert "(BatchNorm)" in out and "Non-trainable params: 448" in out

@@ -16,7 +16,33 @@ CASES = [
     GradCase("linear", F.linear, inputs(normal(4, 3), normal(3, 2), normal(2))),
     GradCase("linear_no_bias", F.linear, inputs(normal(4, 3), normal(3, 2))),
     GradCase("linear_3d_input", F.linear, inputs(normal(2, 4, 3), normal(3, 2), normal(2))),
+    # the pre-activations lie 1e-3 or more from ReLU's kink, far beyond the difference step
+    GradCase("linear_relu", F.linear_relu, inputs(normal(4, 3), normal(3, 5), normal(5))),
+    GradCase("linear_relu_no_bias", F.linear_relu, inputs(normal(2, 4, 3), normal(3, 5))),
 ]
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_relu_matches_relu_of_linear(device, bias):
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in ((6, 4), (4, 5), (5,))]
+    fused = [Variable(a, device=device) for a in arrays[:2 + bias]]
+    apart = [Variable(a, device=device) for a in arrays[:2 + bias]]
+    y, z = F.linear_relu(*fused), F.relu(F.linear(*apart))
+    np.testing.assert_array_equal(y.numpy(), z.numpy())
+    gy = rng.standard_normal((6, 5)).astype(np.float32)
+    y.backward(gy)
+    z.backward(gy)
+    for a, b in zip(fused, apart):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-6, atol=1e-6)
+        assert a.grad.dtype == a.dtype
+
+
+def test_dense_relu_runs_fused():
+    from minigrad import nn
+
+    layer = nn.Dense(3, activation="relu", in_features=2)
+    assert type(layer(Variable(np.ones((1, 2), np.float32))).creator).__name__ == "LinearReLU"
 
 
 @pytest.mark.parametrize(

@@ -52,11 +52,12 @@ def test_flush_zeroes_only_subnormal_entries(device):
 
 
 def _decayed_moments(flush, steps=130):
-    """Adam on one float32 weight whose gradient is 1e-22 once, then exactly 0:
+    """Nadam on one float32 weight whose gradient is 1e-22 once, then exactly 0:
     m decays by 0.9 per step, from 1e-23 into the subnormal range after ~140
-    steps; seeded close to it here so the test is short."""
+    steps; seeded close to it here so the test is short. (Adam keeps its
+    moments scaled and does not decay them in storage; see test_adam.py.)"""
     w = Parameter(np.ones(4, np.float32))
-    opt = optim.Adam([w], lr=1e-3, flush_subnormals=flush)
+    opt = optim.Nadam([w], lr=1e-3, flush_subnormals=flush)
     w.grad = Variable(np.full(4, 1e-22, np.float32))
     opt.step()
     opt.state[w]["exp_avg"][...] = 1e-34  # ~90 steps above the subnormal range
