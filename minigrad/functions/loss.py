@@ -128,14 +128,15 @@ def _class_targets(name, logits, target):
     return t
 
 
-_CLASS_RANGES = {}  # (C, dtype name, device) -> 0, 1, ..., C - 1: made once, not every step
+_CLASS_RANGES = {}  # (array type, C, dtype, device) -> 0, 1, ..., C - 1: made once, not per step
 
 
 def _one_hot(labels, num_classes, dtype):
     """(N,) integer labels -> (N, C) rows of 0 and 1 in ``dtype``, on the labels' device."""
     xp = backend.namespace(labels)
     device = backend.device_of(labels)
-    key = (num_classes, str(labels.dtype), device)
+    # the array type first: dtypes of different libraries must not be compared
+    key = (type(labels), num_classes, labels.dtype, device)
     classes = _CLASS_RANGES.get(key)
     if classes is None:
         if len(_CLASS_RANGES) > 64:
