@@ -10,23 +10,28 @@ environment, ``torch.set_num_threads`` for PyTorch). Both start from the same we
 data, drawn with numpy from ``--seed``, and their first losses must agree. After
 ``--warmup`` untimed steps, ``--steps`` timed steps (time.perf_counter) split into forward
 (with the loss), backward and optimizer; min and median are reported, and the ratio
-minigrad / PyTorch. PyTorch is skipped where it is not importable.
+minigrad / PyTorch. PyTorch is skipped where it is not importable. The report goes to
+the section of the thread count in benchmarks/RESULTS.md (``--markdown`` for another file).
 
     python benchmarks/bench_cnn.py --json cnn.json
 """
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
+from results import RESULTS, update_section, write_atomic
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 BATCH, CLASSES = 128, 10
 SHAPES = {"conv1.W": (32, 1, 3, 3), "conv1.b": (32,), "conv2.W": (64, 32, 3, 3), "conv2.b": (64,),
           "dense1.W": (1600, 128), "dense1.b": (128,), "dense2.W": (128, 10), "dense2.b": (10,)}
@@ -177,19 +182,6 @@ def machine_info(threads):
             "load_average": os.getloadavg(), "numpy": np.__version__, "threads": threads}
 
 
-def write_json(path, payload):
-    """Write ``payload`` to ``path`` atomically (temp file in the same folder, then rename)."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".bench-",
-                               suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(payload, f, indent=2)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def report(results):
     print(f"MNIST CNN training step, batch {BATCH} of 1x28x28 float32, Adam "
           f"(ms per step; min / median)")
@@ -202,6 +194,39 @@ def report(results):
         print(f"{system:10}{cells}{r['peak_rss_mib']:8.0f} MiB{r['first_loss']:12.5f}")
 
 
+def markdown(results, ratios, machine, command, steps):
+    """The report as a RESULTS.md section: machine, command, per-phase table, ratios."""
+    m = machine
+    plural = "s" if m["threads"] > 1 else ""
+    lines = [
+        f"## MNIST CNN training step, {m['threads']} thread{plural}",
+        "",
+        (f"Written by `benchmarks/bench_cnn.py` on "
+         f"{datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}: batch {BATCH} of 1x28x28 "
+         f"float32, the network of examples/mnist_cnn.py without dropout, one Adam step; "
+         f"{steps} timed steps after the warm-up."),
+        "", "Command:", "", "```", command, "```", "",
+        (f"Machine: {m['cpus_usable']} CPUs ({m['cpu_model']}), Python {m['python']}, numpy "
+         f"{m['numpy']}, {m['platform']}; {m['threads']} BLAS / PyTorch thread{plural} per "
+         f"process; load average {m['load_average'][0]:.2f} at the end."),
+        "",
+        "| system | forward | backward | optimizer | total (ms per step, min / median) | "
+        "peak RSS (MiB) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for system, r in results.items():
+        ms = r["ms"]
+        cells = " | ".join(f"{ms[k]['min']:.1f} / {ms[k]['median']:.1f}"
+                           for k in ("forward", "backward", "optimizer", "total"))
+        lines.append(f"| {system} | {cells} | {r['peak_rss_mib']:.0f} |")
+    if ratios:
+        lines += ["", (f"minigrad / PyTorch per step: {ratios['minigrad_over_torch_min']:.2f} "
+                       f"(min), {ratios['minigrad_over_torch_median']:.2f} (median); peak RSS "
+                       f"{ratios['peak_rss_minigrad_over_torch']:.2f}. Targets: <= 2.0x per "
+                       f"step, peak RSS <= PyTorch's.")]
+    return "\n".join(lines)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
@@ -211,6 +236,9 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0, help="seed of weights and data (0)")
     p.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
     p.add_argument("--json", default=None, help="also write the results to this file")
+    p.add_argument("--markdown", default=RESULTS,
+                   help="the markdown file whose section for this thread count gets the "
+                        "report (default benchmarks/RESULTS.md)")
     p.add_argument("--worker", choices=("minigrad", "torch"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.steps < 1 or args.warmup < 1 or args.threads < 1:
@@ -236,10 +264,18 @@ def main(argv=None):
               f"{ratios['peak_rss_minigrad_over_torch']:.2f}")
     else:
         print("PyTorch is not importable here (or --no-torch): minigrad alone")
+    machine = machine_info(args.threads)
     if args.json:
-        write_json(args.json, {"benchmark": "bench_cnn", "machine": machine_info(args.threads),
-                               "steps": args.steps, "warmup": args.warmup, "seed": args.seed,
-                               "results": results, "ratios": ratios})
+        write_atomic(args.json, json.dumps(
+            {"benchmark": "bench_cnn", "machine": machine, "steps": args.steps,
+             "warmup": args.warmup, "seed": args.seed, "results": results, "ratios": ratios},
+            indent=2))
+    script = os.path.relpath(os.path.abspath(__file__), os.path.dirname(HERE))
+    given = sys.argv[1:] if argv is None else argv
+    command = "python " + " ".join(shlex.quote(a) for a in [script, *given])
+    update_section(args.markdown, f"cnn-threads-{args.threads}",
+                   markdown(results, ratios, machine, command, args.steps))
+    print(f"wrote {os.path.relpath(args.markdown)}")
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ import tempfile
 import time
 
 import numpy as np
+from results import RESULTS, update_section, write_atomic
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -361,18 +362,6 @@ def worker(args):
 
 
 # -- the parent: run, summarize, report -------------------------------------------------
-def write_atomic(path, text):
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def run_worker(system, args, kind):
     fd, out = tempfile.mkstemp(prefix=f"bench-mlp-{system}-", suffix=".json")
     os.close(fd)
@@ -509,7 +498,7 @@ def markdown(report):
     repeat = (f" (median over {report['repeat']} runs; range in brackets)"
               if report["repeat"] > 1 else "")
     lines = [
-        "# MLP benchmark results",
+        f"## MLP training, {m['threads']} thread{plural}",
         "",
         (f"Written by `benchmarks/bench_mlp.py` on {report['date']}. Data: {data}; "
          f"{report['epochs']} epochs of {steps} steps, batch {BATCH}, float32."),
@@ -554,7 +543,7 @@ def markdown(report):
                    "thread of the process (BLAS uses several)."), ""]
     rows = report["targets"]
     if rows:
-        lines += ["## Targets (steady state, same run)", "", "| target | measured | |",
+        lines += ["### Targets (steady state, same run)", "", "| target | measured | |",
                   "|---|---|---|"]
         lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
         lines.append("")
@@ -573,8 +562,9 @@ def main():
                    help="run every system this many times (order rotated); report medians")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", help="write the results (all runs and the summary) here")
-    p.add_argument("--markdown", help="write the markdown report here (default "
-                   "benchmarks/RESULTS.md, but none with --quick)")
+    p.add_argument("--markdown", help="write the markdown report into this file (default "
+                   "benchmarks/RESULTS.md, but none with --quick): the section of the "
+                   "thread count is replaced, the others stay")
     p.add_argument("--threads", type=int, default=os.cpu_count(),
                    help="BLAS and PyTorch threads of every worker (default: all CPUs)")
     p.add_argument("--worker", choices=SYSTEMS + ("sgemm",), help=argparse.SUPPRESS)
@@ -639,9 +629,9 @@ def main():
         print(f"  {text}: {value} ({verdict})")
     if args.json:
         write_atomic(args.json, json.dumps(report, indent=1))
-    path = args.markdown or (None if args.quick else os.path.join(HERE, "RESULTS.md"))
+    path = args.markdown or (None if args.quick else RESULTS)
     if path:
-        write_atomic(path, markdown(report) + "\n")
+        update_section(path, f"mlp-threads-{args.threads}", markdown(report))
         print(f"\nwrote {os.path.relpath(path)}")
 
 
