@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "RESULTS.md")
@@ -20,15 +19,11 @@ compare ratios taken within one section.
 def write_atomic(path, text):
     """Write ``text`` to ``path`` through a temporary file and a rename, so a reader
     never sees half a file and an interrupted run leaves the old one intact."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    # imported here: the PyTorch workers import this module and should not load minigrad
+    from minigrad.fileio import atomic_writer
+
+    with atomic_writer(path) as f:
+        f.write(text.encode("utf-8"))
 
 
 def update_section(path, name, body):

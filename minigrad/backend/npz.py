@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import os
-import tempfile
 
 import numpy as np  # the .npz format is numpy's
 
 from minigrad.backend.registry import to_numpy
+from minigrad.fileio import atomic_writer
 
 
 def save_npz(path, arrays: dict) -> None:
@@ -17,16 +17,8 @@ def save_npz(path, arrays: dict) -> None:
     file intact, never a truncated one. ``path`` is used exactly as given (no
     ``.npz`` suffix is appended).
     """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **{name: to_numpy(a) for name, a in arrays.items()})
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_writer(path, suffix=".npz") as f:
+        np.savez(f, **{name: to_numpy(a) for name, a in arrays.items()})
 
 
 def load_npz(path) -> dict:

@@ -6,11 +6,11 @@ import hashlib
 import http.client
 import os
 import sys
-import tempfile
 import urllib.request
 import zlib
 
 from minigrad.data.idx import GZIP_MAGIC
+from minigrad.fileio import atomic_writer
 
 _CHUNK = 1 << 20
 
@@ -83,20 +83,15 @@ def download(urls, dest, checksums=None, timeout=30.0) -> str:
 
 def _fetch(url, dest, checksums, timeout):
     print(f"minigrad: downloading {url}", file=sys.stderr)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest),
-                               prefix="." + os.path.basename(dest) + ".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
-            expected = response.headers.get("Content-Length")
-            received = 0
-            while chunk := response.read(_CHUNK):
-                out.write(chunk)
-                received += len(chunk)
+    # checked before it replaces dest: a failed check leaves no file behind
+    with atomic_writer(dest) as out, urllib.request.urlopen(url, timeout=timeout) as response:
+        expected = response.headers.get("Content-Length")
+        received = 0
+        while chunk := response.read(_CHUNK):
+            out.write(chunk)
+            received += len(chunk)
         if expected is not None and received != int(expected):
             raise ValueError(f"connection closed after {received} of {expected} bytes")
+        out.flush()
         if checksums:
-            check_file(tmp, checksums)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+            check_file(out.name, checksums)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import gzip
 import os
-import tempfile
 import zlib
 
 from minigrad import backend
 from minigrad.backend.idx import encode_idx, parse_idx
+from minigrad.fileio import atomic_writer
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -53,12 +53,5 @@ def write_idx(path, array, compress=None) -> None:
 
 def atomic_write_bytes(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
-                               prefix="." + os.path.basename(path) + ".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_writer(path) as f:
+        f.write(data)

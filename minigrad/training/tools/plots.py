@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
+
+from minigrad.fileio import atomic_writer
 
 __all__ = ["plot_history", "plot_lr_finder"]
 
@@ -27,16 +28,9 @@ def _save(fig, path):
     """``fig`` to ``path`` atomically; the format comes from the extension (default png)."""
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lstrip(".").lower() or "png"
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix="." + ext)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format=ext, dpi=100)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with atomic_writer(path, suffix="." + ext) as f:
+        fig.savefig(f, format=ext, dpi=100)
     return path
 
 
