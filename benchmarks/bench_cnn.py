@@ -6,8 +6,7 @@ a batch of 128 float32 images of 1x28x28, softmax cross-entropy on the logits, o
 step. Each system runs in its own subprocess (so that each one's peak resident memory,
 ``resource.getrusage(RUSAGE_SELF).ru_maxrss``, is its own, imports included) with the same
 number of threads (``--threads``, default: the usable cores; OpenBLAS/OpenMP through the
-environment, ``torch.set_num_threads`` for PyTorch, ``minigrad.set_num_threads`` for
-minigrad's Adam). Both start from the same weights and
+environment, ``torch.set_num_threads`` for PyTorch). Both start from the same weights and
 data, drawn with numpy from ``--seed``, and their first losses must agree. After
 ``--warmup`` untimed steps, ``--steps`` timed steps (time.perf_counter) split into forward
 (with the loss), backward and optimizer; min and median are reported, and the ratio
@@ -59,13 +58,12 @@ def initial_state(seed):
 
 
 # -- one step per system: (forward, backward, optimizer) seconds and the loss --------------
-def minigrad_stepper(weights, x, y, threads):
+def minigrad_stepper(weights, x, y):
     import minigrad
     from minigrad import F, nn, optim
     from minigrad.nn.conv import Conv2D
     from minigrad.nn.pooling import MaxPooling2D
 
-    minigrad.set_num_threads(threads)
     model = nn.Sequential(
         Conv2D(32, 3, activation="relu", in_channels=1, name="conv1"), MaxPooling2D(2),
         Conv2D(64, 3, activation="relu", in_channels=32, name="conv2"), MaxPooling2D(2),
@@ -126,7 +124,7 @@ def torch_stepper(weights, x, y, threads):
 def worker(system, threads, steps, warmup, seed):
     """Run in a subprocess: time ``system`` and print one JSON line."""
     weights, x, y = initial_state(seed)
-    step = minigrad_stepper(weights, x, y, threads) if system == "minigrad" else \
+    step = minigrad_stepper(weights, x, y) if system == "minigrad" else \
         torch_stepper(weights, x, y, threads)
     first_loss = step()[3]
     for _ in range(warmup - 1):
