@@ -37,10 +37,8 @@ products with numpy's sgemm in this run.
     python benchmarks/bench_mlp.py --threads 1            # on a busy machine
 
 ``--threads`` (default: the number of CPUs) sets OPENBLAS_NUM_THREADS,
-OMP_NUM_THREADS and MKL_NUM_THREADS of every worker, PyTorch's thread count,
-``minigrad.set_num_threads`` (Adam's update in that many slices at once) and
-the numpy program's Adam threads (the same split, by hand); the sgemm rate is
-measured in a worker with the same setting.
+OMP_NUM_THREADS and MKL_NUM_THREADS of every worker and PyTorch's thread
+count; the sgemm rate is measured in a worker with the same setting.
 """
 from __future__ import annotations
 
@@ -208,7 +206,6 @@ def run_minigrad(args, train, test, flush=True):
     from minigrad import F, data, nn, optim
 
     minigrad.manual_seed(args.seed)
-    minigrad.set_num_threads(args.threads)
     model = minigrad_model(nn)
     opt = optim.Adam(model.parameters(), lr=1e-3, **({} if flush else {"flush_subnormals": False}))
     loader = data.DataLoader(data.ArrayDataset(*train), batch_size=BATCH, shuffle=True)
@@ -274,7 +271,6 @@ def run_minigrad_fit(args, train, test):
             self.log.records[-1]["loss"] = logs["loss"]
 
     minigrad.manual_seed(args.seed)
-    minigrad.set_num_threads(args.threads)
     model = minigrad_model(nn)
     model.compile(optimizer=functools.partial(optim.Adam, lr=1e-3),
                   loss="softmax_cross_entropy")
@@ -288,7 +284,7 @@ def run_numpy(args, train, test):
     import numpy_mlp
 
     model, records = numpy_mlp.train(
-        *train, epochs=args.epochs, batch_size=BATCH, seed=args.seed, threads=args.threads,
+        *train, epochs=args.epochs, batch_size=BATCH, seed=args.seed,
         on_epoch=lambda e, r: print(f"  epoch {e + 1}: {r['seconds']:.2f} s", file=sys.stderr,
                                     flush=True))
     x, y = test

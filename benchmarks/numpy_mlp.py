@@ -33,7 +33,6 @@ What makes it tight (each trick is open to any numpy program, minigrad included)
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import itertools
 import math
 import time
@@ -50,16 +49,11 @@ class NumpyMLP:
     """The MLP, its gradients and Adam's state in preallocated float32 buffers."""
 
     def __init__(self, batch_size=128, rate=0.2, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
-                 seed=0, chunk=0, flush_every=50, threads=1):
+                 seed=0, chunk=0, flush_every=50):
         self.rng = np.random.default_rng(seed)
         self.batch_size, self.rate = batch_size, rate
         self.lr, (self.b1, self.b2), self.eps = lr, betas, eps
         self.chunk, self.flush_every, self.t = chunk, flush_every, 0
-        # threads > 1: Adam's flat buffers in that many slices at once (numpy releases the
-        # GIL in its loops), as minigrad does after minigrad.set_num_threads(threads)
-        self.pool = (concurrent.futures.ThreadPoolExecutor(threads - 1) if threads > 1
-                     else None)
-        self.threads = threads
         shapes = []
         for fan_in, fan_out in itertools.pairwise(SIZES):
             shapes += [(fan_in, fan_out), (fan_out,)]
@@ -76,7 +70,7 @@ class NumpyMLP:
             limit = math.sqrt(6.0 / (W.shape[0] + W.shape[1]))
             W[...] = self.rng.uniform(-limit, limit, W.shape)
         self._allocate(batch_size)
-        self.tmp = np.empty(total, F32)
+        self.tmp = np.empty(min(chunk or total, total), F32)
         self.tmp2 = np.empty_like(self.tmp)
         self.a = self.c = 1.0  # the scales of the moment buffers
 
@@ -165,27 +159,11 @@ class NumpyMLP:
         r = math.sqrt(c / (1.0 - b2**t))
         step = self.lr * a / ((1.0 - b1**t) * r)
         eps = self.eps / r
-        size = self.flat_p.size
-        if self.pool is None:
-            self._adam_range(0, size, k, k_m, eps, step)
-        else:
-            part = -(-size // self.threads)
-            futures = [self.pool.submit(self._adam_range, lo, min(lo + part, size), k, k_m,
-                                        eps, step) for lo in range(part, size, part)]
-            self._adam_range(0, part, k, k_m, eps, step)
-            for future in futures:
-                future.result()
-        if self.flush_every and t % self.flush_every == 0:
-            flush_subnormals(self.m)
-            flush_subnormals(self.v)
-
-    def _adam_range(self, start, stop, k, k_m, eps, step):
-        """The ten passes on elements [start, stop) of the flat buffers, ``chunk`` at a time."""
         p, g, m, v, tmp, tmp2 = self.flat_p, self.flat_g, self.m, self.v, self.tmp, self.tmp2
-        n = self.chunk or stop - start
-        for lo in range(start, stop, n):
-            hi = min(lo + n, stop)
-            gc, mc, vc, tc, uc = g[lo:hi], m[lo:hi], v[lo:hi], tmp[lo:hi], tmp2[lo:hi]
+        n = self.chunk or p.size
+        for lo in range(0, p.size, n):
+            hi = min(lo + n, p.size)
+            gc, mc, vc, tc, uc = g[lo:hi], m[lo:hi], v[lo:hi], tmp[:hi - lo], tmp2[:hi - lo]
             np.multiply(gc, k, out=tc)
             np.multiply(tc, tc, out=uc)
             vc += uc
@@ -196,6 +174,9 @@ class NumpyMLP:
             np.divide(mc, tc, out=tc)
             tc *= step
             p[lo:hi] -= tc
+        if self.flush_every and t % self.flush_every == 0:
+            flush_subnormals(m)
+            flush_subnormals(v)
 
     def predict(self, x, batch=1000):
         W1, b1, W2, b2, W3, b3 = self.params
@@ -212,10 +193,10 @@ def flush_subnormals(a):
     np.copyto(a, 0, where=np.abs(a) < TINY)
 
 
-def train(x, y, epochs=5, batch_size=128, seed=0, on_epoch=None, threads=1):
+def train(x, y, epochs=5, batch_size=128, seed=0, on_epoch=None):
     """Train on ``(x, y)`` (float32 images, int labels); returns the model and per-epoch
     ``{"seconds", "cpu_seconds", "steps", "forward", "backward", "optimizer", "loss"}``."""
-    model = NumpyMLP(batch_size=batch_size, seed=seed, threads=threads)
+    model = NumpyMLP(batch_size=batch_size, seed=seed)
     order_rng = np.random.default_rng(seed + 1)
     epochs_log = []
     for epoch in range(epochs):

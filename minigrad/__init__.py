@@ -2,15 +2,7 @@
 from minigrad import data, functions, nn, optim, training
 from minigrad import functions as F
 from minigrad.backend import available_devices, manual_seed
-from minigrad.config import (
-    enable_grad,
-    eval_mode,
-    get_num_threads,
-    is_grad_enabled,
-    no_grad,
-    set_num_threads,
-    using_config,
-)
+from minigrad.config import enable_grad, eval_mode, is_grad_enabled, no_grad, using_config
 from minigrad.core import Function, Parameter, Variable, as_variable, grad, to_device
 from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck
 
@@ -28,7 +20,6 @@ __all__ = [
     "enable_grad",
     "eval_mode",
     "functions",
-    "get_num_threads",
     "grad",
     "gradcheck",
     "gradgradcheck",
@@ -37,7 +28,6 @@ __all__ = [
     "nn",
     "no_grad",
     "optim",
-    "set_num_threads",
     "to_device",
     "training",
     "using_config",

@@ -2,7 +2,6 @@
 
 ``enable_backprop``: record the graph (off inside ``no_grad()``).
 ``train``: training behaviour of layers such as dropout and batch norm.
-``set_num_threads(n)``: threads for minigrad's own elementwise work (process-wide).
 """
 from __future__ import annotations
 
@@ -57,21 +56,3 @@ def enable_grad():
 def eval_mode():
     """Layers behave as at inference (dropout off, batch norm uses running stats)."""
     return using_config("train", False)
-
-
-_num_threads = 1
-
-
-def set_num_threads(n: int) -> None:
-    """Let minigrad split large elementwise updates (Adam's step on CPU arrays) over
-    ``n`` threads; numpy releases the GIL inside its loops, so they run in parallel.
-    Default 1. Matrix products follow the BLAS library's own setting
-    (``OPENBLAS_NUM_THREADS``); ``torch.set_num_threads`` is PyTorch's counterpart."""
-    global _num_threads
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"set_num_threads: expected an int >= 1, got {n!r}")
-    _num_threads = n
-
-
-def get_num_threads() -> int:
-    return _num_threads

@@ -48,11 +48,6 @@ class Backend:
         np.add.at(host, _host_key(self, key), self.to_numpy(values))
         target[...] = self.asarray(host, device=self.device_of(target))
 
-    def flat_view(self, array):
-        """A 1-D view sharing ``array``'s memory, for splitting elementwise work into
-        chunks in threads; None where the library cannot promise one (the default)."""
-        return None
-
     # -- fused elementwise kernels (a library with ``out=`` overrides them) ----
     def relu_(self, y):
         """``max(y, 0)``, in ``y``'s buffer where the library can write in place."""

@@ -21,9 +21,6 @@ class NumpyBackend(Backend):
     def to_numpy(self, array):
         return np.asarray(array)
 
-    def flat_view(self, array):
-        return array.reshape(-1) if array.flags.c_contiguous else None
-
     def relu_(self, y):
         return np.maximum(y, 0, out=y)
 

@@ -228,8 +228,3 @@ def host_generator(seed: int) -> Backend:
     generator = NumpyBackend()
     generator.seed(seed)
     return generator
-
-
-def flat_view(array):
-    """A 1-D view of ``array`` for threaded chunks, or None (see Backend.flat_view)."""
-    return backend_of(array).flat_view(array)

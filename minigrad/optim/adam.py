@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from minigrad import backend, parallel
+from minigrad import backend
 from minigrad.optim.optimizer import Optimizer
 
 __all__ = ["AdaMax", "Adam", "AdamW", "Adamax", "NAdam", "Nadam"]
@@ -47,10 +47,8 @@ class Adam(_AdamBase):
         p <- p - lr * m_hat / (sqrt(v_hat) + eps)
 
     The moments are stored scaled (``state["exp_avg"]`` holds ``m / exp_avg_scale``,
-    ``state["exp_avg_sq"]`` holds ``v / exp_avg_sq_scale``; see ``_advance_scales``),
-    which takes the update from twelve passes over the parameter to ten. With
-    ``minigrad.set_num_threads(n)``, large CPU parameters are updated in ``n``
-    chunks in parallel.
+    ``state["exp_avg_sq"]`` holds ``v / exp_avg_sq_scale``; see ``_scaled_moments``),
+    which takes the update from twelve passes over the parameter to ten.
 
     Defaults (PyTorch): ``lr=1e-3``, ``betas=(0.9, 0.999)``, ``eps=1e-8``,
     ``weight_decay=0`` (L2 added to the gradient; see :class:`AdamW` for the
@@ -95,33 +93,31 @@ class Adam(_AdamBase):
     def _update(self, p, g, state, group):
         b1, b2 = group["betas"]
         t = state["step"]
-        M, V = state["exp_avg"], state["exp_avg_sq"]
-        a, c = _advance_scales(state, b1, b2)
-        k = math.sqrt((1.0 - b2) / c)
-        k_m = (1.0 - b1) / (a * k)
+        M, V, a, c = _scaled_moments(g, state, b1, b2)
         c1, c2 = 1.0 - b1**t, 1.0 - b2**t
         if group["amsgrad"]:  # the running maximum needs v itself: v = c V
-            _add_moments(g, M, V, k, k_m)
             xp = p.xp
             v_max = state["max_exp_avg_sq"] = xp.maximum(state["max_exp_avg_sq"], V * c)
             den, root = xp.sqrt(v_max), math.sqrt(c2)
             den += group["eps"] * root
-            update = M / den
-            update *= group["lr"] * a * root / c1
-            p.data -= update
-            return
-        # lr / c1 * m / (sqrt(v / c2) + eps) with m = a M, v = c V, r = sqrt(c / c2):
-        #   = (lr a / (c1 r)) * M / (sqrt(V) + eps / r): Python floats only (a numpy
-        # float64 scalar would promote the float32 arrays), ten passes in all
-        r = math.sqrt(c / c2)
-        parallel.elementwise(_adam_pass, (p.data, g, M, V), k, k_m, group["eps"] / r,
-                             group["lr"] * a / (c1 * r))
+            step = group["lr"] * a * root / c1
+        else:
+            # lr / c1 * m / (sqrt(v / c2) + eps) with m = a M, v = c V, r = sqrt(c / c2):
+            #   = (lr a / (c1 r)) * M / (sqrt(V) + eps / r), two Python floats
+            # (a numpy float64 scalar would promote the float32 arrays) and five passes
+            r = math.sqrt(c / c2)
+            den = V**0.5
+            den += group["eps"] / r
+            step = group["lr"] * a / (c1 * r)
+        update = M / den
+        update *= step
+        p.data -= update
 
 
 SCALE_FLOOR = 2.0**-64  # stored moments stay within 2**64 of the true ones: far from overflow
 
 
-def _advance_scales(state, b1, b2):
+def _scaled_moments(g, state, b1, b2):
     """Adam's moments kept scaled, m = a M and v = c V with Python floats a, c:
     ``m <- b1 m + (1 - b1) g`` becomes ``a <- b1 a; M <- M + (1 - b1) / a g``, and
     likewise for v. The arrays are only added to, not decayed every step: five
@@ -129,37 +125,23 @@ def _advance_scales(state, b1, b2):
     stored value instead of sinking into the slow subnormal range. A scale below
     ``SCALE_FLOOR`` is folded back into its array (``M <- a M; a <- 1``): one pass
     every ~420 steps at b1 = 0.9, at every step for a beta of 0.
-    Returns the new ``(a, c)``.
+    Returns ``(M, V, a, c)``.
     """
+    M, V = state["exp_avg"], state["exp_avg_sq"]
     a, c = state.get("exp_avg_scale", 1.0) * b1, state.get("exp_avg_sq_scale", 1.0) * b2
     if a < SCALE_FLOOR:
-        state["exp_avg"] *= a
+        M *= a
         a = 1.0
     if c < SCALE_FLOOR:
-        state["exp_avg_sq"] *= c
+        V *= c
         c = 1.0
-    state["exp_avg_scale"], state["exp_avg_sq_scale"] = a, c
-    return a, c
-
-
-def _add_moments(g, M, V, k, k_m):
-    """V += (k g)^2 and M += k_m k g, in place: with k = sqrt((1 - b2) / c) and
-    k_m = (1 - b1) / (a k) these are the scaled moment updates."""
+    k = math.sqrt((1.0 - b2) / c)
     scaled = g * k
-    V += scaled * scaled
-    scaled *= k_m
-    M += scaled
-
-
-def _adam_pass(p, g, M, V, k, k_m, eps, step):
-    """The moment updates, then p -= step * M / (sqrt(V) + eps), all in place;
-    elementwise, so it may run on chunks in threads (minigrad.parallel)."""
-    _add_moments(g, M, V, k, k_m)
-    den = V**0.5
-    den += eps
-    update = M / den
-    update *= step
-    p -= update
+    V += scaled * scaled  # (1 - b2) / c g^2
+    scaled *= (1.0 - b1) / (a * k)
+    M += scaled  # (1 - b1) / a g
+    state["exp_avg_scale"], state["exp_avg_sq_scale"] = a, c
+    return M, V, a, c
 
 
 class AdamW(Adam):
