@@ -12,7 +12,7 @@ mirrored digit is not a digit).
 As in the notes, the test set is the validation data shown during training.
 
     python examples/mnist_cnn.py                                  # MNIST (downloaded once)
-    python examples/mnist_cnn.py --dataset fashion-mnist --batchnorm --augment
+    python examples/mnist_cnn.py --dataset fashion-mnist --batchnorm --flip --cosine --epochs 40
     python examples/mnist_cnn.py --quick                          # seconds; synthetic data
 """
 import functools
