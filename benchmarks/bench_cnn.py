@@ -58,6 +58,23 @@ def initial_state(seed):
 
 
 # -- one step per system: (forward, backward, optimizer) seconds and the loss --------------
+def timed_step(optimizer, compute_loss):
+    """A function running one training step (the same calls in minigrad and PyTorch) and
+    returning its forward-with-loss, backward and optimizer seconds and the loss."""
+    def step():
+        t0 = time.perf_counter()
+        optimizer.zero_grad()
+        loss = compute_loss()
+        t1 = time.perf_counter()
+        loss.backward()
+        t2 = time.perf_counter()
+        optimizer.step()
+        t3 = time.perf_counter()
+        return t1 - t0, t2 - t1, t3 - t2, loss.item()
+
+    return step
+
+
 def minigrad_stepper(weights, x, y):
     import minigrad
     from minigrad import F, nn, optim
@@ -73,19 +90,7 @@ def minigrad_stepper(weights, x, y):
     model.load_state_dict(weights)
     optimizer = optim.Adam(model.parameters(), lr=1e-3)
     xv = minigrad.Variable(x, requires_grad=False)
-
-    def step():
-        t0 = time.perf_counter()
-        optimizer.zero_grad()
-        loss = F.softmax_cross_entropy(model(xv), y)
-        t1 = time.perf_counter()
-        loss.backward()
-        t2 = time.perf_counter()
-        optimizer.step()
-        t3 = time.perf_counter()
-        return t1 - t0, t2 - t1, t3 - t2, loss.item()
-
-    return step
+    return timed_step(optimizer, lambda: F.softmax_cross_entropy(model(xv), y))
 
 
 def torch_stepper(weights, x, y, threads):
@@ -106,19 +111,7 @@ def torch_stepper(weights, x, y, threads):
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     loss_fn = torch.nn.CrossEntropyLoss()
-
-    def step():
-        t0 = time.perf_counter()
-        optimizer.zero_grad()
-        loss = loss_fn(model(xt), yt)
-        t1 = time.perf_counter()
-        loss.backward()
-        t2 = time.perf_counter()
-        optimizer.step()
-        t3 = time.perf_counter()
-        return t1 - t0, t2 - t1, t3 - t2, loss.item()
-
-    return step
+    return timed_step(optimizer, lambda: loss_fn(model(xt), yt))
 
 
 def worker(system, threads, steps, warmup, seed):

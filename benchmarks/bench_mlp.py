@@ -182,11 +182,22 @@ class Epochs:
         self.wall, self.cpu = time.perf_counter(), time.process_time()
         self.phases, self.losses = [0.0, 0.0, 0.0], []
 
-    def step(self, t0, t1, t2, t3, loss):
+    def step(self, opt, compute_loss):
+        """One training step, each phase timed: ``compute_loss()`` (forward and loss),
+        ``backward()``, ``opt.step()``; the same calls in minigrad and PyTorch."""
+        clock = time.perf_counter
+        t0 = clock()
+        opt.zero_grad()
+        loss = compute_loss()
+        t1 = clock()
+        loss.backward()
+        t2 = clock()
+        opt.step()
+        t3 = clock()
         self.phases[0] += t1 - t0
         self.phases[1] += t2 - t1
         self.phases[2] += t3 - t2
-        self.losses.append(loss)
+        self.losses.append(loss.item())
 
     def stop(self, steps=None):
         self.records.append({
@@ -210,19 +221,10 @@ def run_minigrad(args, train, test, flush=True):
     opt = optim.Adam(model.parameters(), lr=1e-3, **({} if flush else {"flush_subnormals": False}))
     loader = data.DataLoader(data.ArrayDataset(*train), batch_size=BATCH, shuffle=True)
     log = Epochs()
-    clock = time.perf_counter
     for _ in range(args.epochs):
         log.start()
         for x, y in loader:
-            t0 = clock()
-            opt.zero_grad()
-            loss = F.softmax_cross_entropy(model(x), y)
-            t1 = clock()
-            loss.backward()
-            t2 = clock()
-            opt.step()
-            t3 = clock()
-            log.step(t0, t1, t2, t3, loss.item())
+            log.step(opt, lambda: F.softmax_cross_entropy(model(x), y))
         log.stop()
     tiny = float(np.finfo(np.float32).tiny)
     subnormal = sum(int(np.count_nonzero((a != 0) & (np.abs(a) < tiny)))
@@ -309,7 +311,6 @@ def run_torch(args, train, test, fused):
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True if fused else None)
     x, y = torch.from_numpy(train[0]), torch.from_numpy(train[1])
     log = Epochs()
-    clock = time.perf_counter
     cross_entropy = torch.nn.functional.cross_entropy
     for _ in range(args.epochs):
         log.start()
@@ -317,15 +318,7 @@ def run_torch(args, train, test, fused):
         for lo in range(0, len(x), BATCH):
             idx = order[lo:lo + BATCH]
             xb, yb = x[idx], y[idx]
-            t0 = clock()
-            opt.zero_grad()
-            loss = cross_entropy(model(xb), yb)
-            t1 = clock()
-            loss.backward()
-            t2 = clock()
-            opt.step()
-            t3 = clock()
-            log.step(t0, t1, t2, t3, loss.item())
+            log.step(opt, lambda: cross_entropy(model(xb), yb))
         log.stop()
     model.eval()
     with torch.no_grad():

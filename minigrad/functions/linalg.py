@@ -78,15 +78,15 @@ class LinearReLU(Linear):
 
     def forward(self, x, W, b=None):
         y = super().forward(x, W, b)
-        self.y = backend.backend_of(y).relu_(y)
+        self.kernels = backend.backend_of(y)  # the array library's fused ReLU kernels
+        self.y = self.kernels.relu_(y)
         return self.y
 
     def backward(self, gy):
         if config.is_grad_enabled():
             positive = self.xp.astype(self.y > 0, gy.dtype)
             return self._products(gy * Variable._wrap(positive))
-        return self._products(Variable._wrap(backend.backend_of(self.y).where_positive(
-            gy.data, self.y)))
+        return self._products(Variable._wrap(self.kernels.where_positive(gy.data, self.y)))
 
 
 def _shape(a):
