@@ -57,6 +57,17 @@ class Backend:
         """``g`` where ``y > 0``, else 0 (the ReLU mask applied in one pass)."""
         return g * self.xp.astype(y > 0, g.dtype)
 
+    def relu_dropout_(self, y, keep_prob: float):
+        """ReLU then inverted dropout as one mask: ``M = 1 / keep_prob`` where ``y > 0``
+        and the element is kept, else 0, in ``y``'s dtype. Returns ``(y * M, M)``, the
+        product in ``y``'s buffer where the library can write in place. The keep mask
+        is :meth:`keep_mask`'s draw, so the random stream is the one that ``relu`` then
+        ``dropout`` would use."""
+        keep = self.keep_mask(y.shape, keep_prob, self.device_of(y))
+        mask = self.xp.astype(keep & (y > 0), y.dtype)
+        mask *= 1.0 / keep_prob
+        return y * mask, mask
+
     # -- random numbers ------------------------------------------------------
     def seed(self, seed: int) -> None:
         self._rng = np.random.default_rng(seed)

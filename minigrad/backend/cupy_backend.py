@@ -44,6 +44,13 @@ class CupyBackend(Backend):
     def where_positive(self, g, y):
         return cupy.multiply(g, y > 0)  # the bool mask is cast inside the loop
 
+    def relu_dropout_(self, y, keep_prob):
+        keep = self.keep_mask(y.shape, keep_prob, self.device_of(y))
+        keep &= y > 0
+        mask = cupy.multiply(keep, 1.0 / keep_prob, dtype=y.dtype)
+        y *= mask
+        return y, mask
+
     def scatter_add(self, target, key, values) -> None:
         cupyx.scatter_add(target, key, values)
 

@@ -27,6 +27,13 @@ class NumpyBackend(Backend):
     def where_positive(self, g, y):
         return np.multiply(g, y > 0)  # the bool mask is cast inside the loop
 
+    def relu_dropout_(self, y, keep_prob):
+        keep = self.keep_mask(y.shape, keep_prob)
+        keep &= y > 0
+        mask = np.multiply(keep, 1.0 / keep_prob, dtype=y.dtype)  # a float32 loop, as below
+        y *= mask
+        return y, mask
+
     def dropout_mask(self, shape, keep_prob, dtype, device=None):
         # one pass; dtype= keeps the loop in dtype: bool times a Python float would run
         # a float64 loop and cast, five times slower

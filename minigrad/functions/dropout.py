@@ -32,6 +32,13 @@ class Dropout(Function):
         return Variable._wrap(gy.data * self.scaled_mask)
 
 
+def check_rate(name, rate):
+    """Raise ValueError unless ``rate`` is a real number in [0, 1)."""
+    if type(rate) is not float and (  # the common case first: this runs every step
+            isinstance(rate, bool) or not isinstance(rate, numbers.Real)) or not 0 <= rate < 1:
+        raise ValueError(f"{name}: rate must be a number in [0, 1), got {rate!r}")
+
+
 def dropout(x, rate=0.5, training=None):
     """Inverted dropout: in training, zero each element with probability ``rate``
     and scale the survivors by 1 / (1 - rate), so the expected output equals ``x``;
@@ -43,9 +50,7 @@ def dropout(x, rate=0.5, training=None):
     ``keep_mask`` (16-bit random integers against a threshold, so the keep
     probability is 1 - rate within 2**-16), seeded by :func:`minigrad.manual_seed`.
     """
-    if type(rate) is not float and (  # the common case first: this runs every step
-            isinstance(rate, bool) or not isinstance(rate, numbers.Real)) or not 0 <= rate < 1:
-        raise ValueError(f"dropout: rate must be a number in [0, 1), got {rate!r}")
+    check_rate("dropout", rate)
     if training is None:
         training = config.is_training()
     x = as_variable(x)

@@ -33,8 +33,11 @@ class Dropout(Module):
         self.mc = bool(mc)
 
     def forward(self, x, training=None):
-        training = True if self.mc else self._is_training(training)
-        return F.dropout(x, self.rate, training=training)
+        return F.dropout(x, self.rate, training=self.active(training))
+
+    def active(self, training=None):
+        """Whether a call drops units: always with ``mc=True``, else in training mode."""
+        return True if self.mc else self._is_training(training)
 
     def extra_repr(self):
         return f"rate={self.rate}" + (", mc=True" if self.mc else "")

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import minigrad
 from minigrad import F, Variable
 from tests.gradcase import GradCase, inputs, normal
 
@@ -19,7 +20,59 @@ CASES = [
     # the pre-activations lie 1e-3 or more from ReLU's kink, far beyond the difference step
     GradCase("linear_relu", F.linear_relu, inputs(normal(4, 3), normal(3, 5), normal(5))),
     GradCase("linear_relu_no_bias", F.linear_relu, inputs(normal(2, 4, 3), normal(3, 5))),
+    GradCase("linear_relu_dropout", lambda x, W, b: seeded_linear_relu_dropout(x, W, b),
+             inputs(normal(4, 3), normal(3, 5), normal(5))),
 ]
+
+
+def seeded_linear_relu_dropout(x, W, b=None, rate=0.4):
+    # the same mask at every evaluation of the check: re-seed before the draw
+    minigrad.manual_seed(11)
+    return F.linear_relu_dropout(x, W, b, rate, training=True)
+
+
+def test_linear_relu_dropout_case_drops_and_keeps(device):
+    rng = np.random.default_rng(0)
+    x, W, b = (Variable(rng.standard_normal(s), device=device) for s in ((4, 3), (3, 5), (5,)))
+    y = seeded_linear_relu_dropout(x, W, b).numpy()
+    z = F.linear_relu(x, W, b).numpy()
+    dropped = (y == 0) & (z > 0)
+    assert dropped.any() and (y > 0).any()  # the check sees a real mask on live units
+    np.testing.assert_allclose(y[y > 0], z[y > 0] / 0.6, rtol=1e-12)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_relu_dropout_matches_dropout_of_linear_relu(device, bias):
+    """Same numbers, gradients and random stream as the two nodes apart."""
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in ((64, 4), (4, 32), (32,))]
+    fused = [Variable(a, device=device) for a in arrays[:2 + bias]]
+    apart = [Variable(a, device=device) for a in arrays[:2 + bias]]
+    minigrad.manual_seed(3)
+    y = F.linear_relu_dropout(*fused, rate=0.3, training=True)
+    after_fused = F.dropout(Variable(np.ones(50, np.float32), device=device), 0.5).numpy()
+    minigrad.manual_seed(3)
+    z = F.dropout(F.linear_relu(*apart), 0.3, training=True)
+    after_apart = F.dropout(Variable(np.ones(50, np.float32), device=device), 0.5).numpy()
+    assert type(y.creator).__name__ == "LinearReLUDropout"
+    np.testing.assert_array_equal(y.numpy(), z.numpy())
+    np.testing.assert_array_equal(after_fused, after_apart)
+    gy = rng.standard_normal((64, 32)).astype(np.float32)
+    y.backward(gy)
+    z.backward(gy)
+    for a, b in zip(fused, apart):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-6, atol=1e-6)
+        assert a.grad.dtype == a.dtype
+
+
+def test_linear_relu_dropout_out_of_training_is_linear_relu(device):
+    x, W = Variable(np.ones((2, 3)), device=device), Variable(np.ones((3, 4)), device=device)
+    with minigrad.eval_mode():
+        assert type(F.linear_relu_dropout(x, W, rate=0.5).creator).__name__ == "LinearReLU"
+    assert type(F.linear_relu_dropout(x, W, rate=0.0).creator).__name__ == "LinearReLU"
+    assert type(F.linear_relu_dropout(x, W, rate=0.5).creator).__name__ == "LinearReLUDropout"
+    with pytest.raises(ValueError, match=r"linear_relu_dropout: rate must be a number in \[0, 1\)"):
+        F.linear_relu_dropout(x, W, rate=1.0)
 
 
 @pytest.mark.parametrize("bias", [True, False])
