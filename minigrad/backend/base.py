@@ -57,6 +57,27 @@ class Backend:
         """``g`` where ``y > 0``, else 0 (the ReLU mask applied in one pass)."""
         return g * self.xp.astype(y > 0, g.dtype)
 
+    def softmax_nll(self, x, labels):
+        """Softmax cross-entropy of (N, C) logits against (N,) integer labels: returns
+        ``(losses, probs)``, ``losses_i = log sum_c exp(x_ic) - x_i,label`` (max-shifted,
+        so it neither overflows nor takes log 0) and ``probs = softmax(x)``."""
+        xp = self.xp
+        shifted = x - xp.max(x, axis=1, keepdims=True)
+        probs = xp.exp(shifted)
+        total = xp.sum(probs, axis=1, keepdims=True)
+        picked = xp.take_along_axis(shifted, xp.reshape(labels, (-1, 1)), axis=1)
+        probs /= total
+        return xp.reshape(xp.log(total) - picked, (-1,)), probs
+
+    def softmax_nll_grad(self, probs, labels, g):
+        """``(probs - one_hot(labels)) * g``: the gradient of :meth:`softmax_nll` for the
+        upstream ``g``, a 0-d array or one weight per row, (N, 1)."""
+        xp = self.xp
+        classes = self.asarray(np.arange(probs.shape[1]), dtype=labels.dtype,
+                               device=self.device_of(probs))
+        one_hot = xp.astype(xp.reshape(labels, (-1, 1)) == classes, probs.dtype)
+        return (probs - one_hot) * g
+
     def relu_dropout_(self, y, keep_prob: float):
         """ReLU then inverted dropout as one mask: ``M = 1 / keep_prob`` where ``y > 0``
         and the element is kept, else 0, in ``y``'s dtype. Returns ``(y * M, M)``, the

@@ -27,6 +27,23 @@ class NumpyBackend(Backend):
     def where_positive(self, g, y):
         return np.multiply(g, y > 0)  # the bool mask is cast inside the loop
 
+    def softmax_nll(self, x, labels):
+        # the same numbers as the generic form, in fewer and cheaper calls: ndarray
+        # methods skip numpy's Python wrappers, a fancy index replaces take_along_axis
+        shifted = x - x.max(axis=1, keepdims=True)
+        picked = shifted[np.arange(len(labels)), labels]
+        probs = np.exp(shifted, out=shifted)
+        total = probs.sum(axis=1, keepdims=True)
+        probs /= total
+        losses = np.log(total[:, 0])
+        losses -= picked
+        return losses, probs
+
+    def softmax_nll_grad(self, probs, labels, g):
+        grad = probs * g
+        grad[np.arange(len(labels)), labels] -= g if g.ndim == 0 else g[:, 0]
+        return grad
+
     def relu_dropout_(self, y, keep_prob):
         keep = self.keep_mask(y.shape, keep_prob)
         keep &= y > 0

@@ -172,19 +172,25 @@ class SoftmaxCrossEntropy(Function):
 
     def forward(self, x, t):
         xp = self.xp
-        logp = x - xp.max(x, axis=1, keepdims=True)
-        e = xp.exp(logp)
-        total = xp.sum(e, axis=1, keepdims=True)
-        logp -= xp.log(total)
-        e /= total
-        self.logp, self.probs = logp, e  # kept for a first-order backward
-        if not _is_floating(t):
-            t = _one_hot(t, x.shape[1], x.dtype)
-        self.target = self._smooth(t, x.shape[1])
-        terms = self.target * logp
+        # kept for a first-order backward: the softmax, and the labels or target rows
+        if not self.eps and not _is_floating(t):  # class labels: the backend's fused kernel
+            self.kernels = backend.backend_of(x)
+            losses, self.probs = self.kernels.softmax_nll(x, t)
+            self.labels, self.target = t, None
+        else:
+            logp = x - xp.max(x, axis=1, keepdims=True)
+            e = xp.exp(logp)
+            total = xp.sum(e, axis=1, keepdims=True)
+            logp -= xp.log(total)
+            e /= total
+            self.logp, self.probs = logp, e
+            if not _is_floating(t):
+                t = _one_hot(t, x.shape[1], x.dtype)
+            self.target = self._smooth(t, x.shape[1])
+            losses = -xp.sum(self.target * logp, axis=1)
         if self.reduction == "none":
-            return -xp.sum(terms, axis=1)
-        loss = -xp.sum(terms)
+            return losses
+        loss = xp.sum(losses)
         return loss / x.shape[0] if self.reduction == "mean" else loss
 
     def _row_weights(self, gy, n, xp):
@@ -200,12 +206,18 @@ class SoftmaxCrossEntropy(Function):
         n, c = x.shape
         if not config.is_grad_enabled():
             g = self._row_weights(gy.data, n, self.xp)
+            if self.target is None:  # class labels, which get no gradient
+                return _const(self.kernels.softmax_nll_grad(self.probs, self.labels, g)), None
             gx = _const((self.probs - self.target) * g) if need_x else None
             gt = _const(self.logp * g * -(1 - self.eps)) if need_t else None
             return gx, gt
         # the backward is recorded (create_graph): softmax must be a function of x
         g = self._row_weights(gy, n, None)
-        target = self._smooth(t, c) if _is_floating(t.data) else _const(self.target)
+        if _is_floating(t.data):
+            target = self._smooth(t, c)
+        else:
+            target = _const(self.target if self.target is not None
+                            else _one_hot(t.data, c, x.dtype))
         gx = (softmax(x, axis=1) - target) * g if need_x else None
         gt = log_softmax(x, axis=1) * g * -(1 - self.eps) if need_t else None
         return gx, gt
