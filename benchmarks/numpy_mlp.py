@@ -49,13 +49,17 @@ class NumpyMLP:
     """The MLP, its gradients and Adam's state in preallocated float32 buffers."""
 
     def __init__(self, batch_size=128, rate=0.2, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
-                 seed=0, chunk=0, flush_every=50):
+                 seed=0, chunk=0, flush_every=50, sizes=SIZES):
+        self.sizes = tuple(sizes)  # input, two hidden layers, classes
+        if len(self.sizes) != 4 or self.sizes[1] != self.sizes[2]:
+            raise ValueError(f"NumpyMLP: sizes are (inputs, width, width, classes), two hidden "
+                             f"layers of one width (their buffers are shared); got {sizes}")
         self.rng = np.random.default_rng(seed)
         self.batch_size, self.rate = batch_size, rate
         self.lr, (self.b1, self.b2), self.eps = lr, betas, eps
         self.chunk, self.flush_every, self.t = chunk, flush_every, 0
         shapes = []
-        for fan_in, fan_out in itertools.pairwise(SIZES):
+        for fan_in, fan_out in itertools.pairwise(self.sizes):
             shapes += [(fan_in, fan_out), (fan_out,)]
         total = sum(int(np.prod(s)) for s in shapes)
         self.flat_p, self.flat_g = np.zeros(total, F32), np.zeros(total, F32)
@@ -80,8 +84,8 @@ class NumpyMLP:
 
     def _allocate(self, n):
         self.n = n
-        h = SIZES[1]
-        self.z = [np.empty((n, width), F32) for width in SIZES[1:]]  # pre-activations
+        h = self.sizes[1]
+        self.z = [np.empty((n, width), F32) for width in self.sizes[1:]]  # pre-activations
         self.masks = [np.empty((n, h), F32) for _ in range(2)]
         self.keep = [np.empty((n, h), bool) for _ in range(2)]
         self.pos = np.empty((n, h), bool)

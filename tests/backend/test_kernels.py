@@ -1,0 +1,68 @@
+"""The backends' fused kernels: each backend's version against the generic one
+(``Backend``'s, written with the array API alone) and against float64 formulas."""
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad import backend
+from minigrad.backend.base import Backend
+
+
+def _on(device, array):
+    return backend.to_device(array, device)
+
+
+def _both(device):
+    """The device's backend, and the generic methods bound to it."""
+    b = backend.get_backend(device)
+    return b, lambda name: getattr(Backend, name).__get__(b)
+
+
+def test_softmax_nll_matches_the_generic_kernel_and_the_formula(device):
+    b, generic = _both(device)
+    rng = np.random.default_rng(0)
+    logits = (rng.standard_normal((16, 5)) * 30).astype(np.float32)  # large: needs the shift
+    labels = rng.integers(0, 5, 16)
+    x, t = _on(device, logits), _on(device, labels)
+    losses, probs = b.softmax_nll(x, t)
+    ref_losses, ref_probs = generic("softmax_nll")(x, t)
+    np.testing.assert_allclose(backend.to_numpy(losses), backend.to_numpy(ref_losses), rtol=1e-6)
+    np.testing.assert_allclose(backend.to_numpy(probs), backend.to_numpy(ref_probs), rtol=1e-6)
+    z = logits.astype(np.float64)
+    lse = np.log(np.exp(z - z.max(1, keepdims=True)).sum(1)) + z.max(1)
+    np.testing.assert_allclose(backend.to_numpy(losses), lse - z[np.arange(16), labels],
+                               rtol=1e-5, atol=1e-5)
+    assert losses.dtype == probs.dtype == x.dtype and losses.shape == (16,)
+
+
+@pytest.mark.parametrize("weights", ["scalar", "rows"])
+def test_softmax_nll_grad_is_probs_minus_one_hot_times_the_weight(device, weights):
+    b, generic = _both(device)
+    rng = np.random.default_rng(1)
+    p = rng.random((6, 4)).astype(np.float32)
+    labels = rng.integers(0, 4, 6)
+    g = np.float32(0.25) if weights == "scalar" else rng.random((6, 1)).astype(np.float32)
+    probs, t, w = _on(device, p), _on(device, labels), _on(device, np.asarray(g))
+    grad = backend.to_numpy(b.softmax_nll_grad(probs, t, w))
+    expected = (p - np.eye(4, dtype=np.float32)[labels]) * g
+    np.testing.assert_allclose(grad, expected, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(backend.to_numpy(generic("softmax_nll_grad")(probs, t, w)),
+                               expected, rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(backend.to_numpy(probs), p)  # its input is left alone
+
+
+def test_relu_dropout_is_relu_then_the_dropout_mask_with_the_same_draws(device):
+    b, generic = _both(device)
+    z = np.random.default_rng(2).standard_normal((32, 16)).astype(np.float32)
+    minigrad.manual_seed(4)
+    y, mask = b.relu_dropout_(_on(device, z.copy()), 0.75)
+    minigrad.manual_seed(4)
+    y_generic, mask_generic = generic("relu_dropout_")(_on(device, z.copy()), 0.75)
+    minigrad.manual_seed(4)
+    keep = backend.to_numpy(b.keep_mask(z.shape, 0.75, device=device))
+    expected_mask = np.where(keep & (z > 0), np.float32(1 / 0.75), np.float32(0))
+    for out, m in ((y, mask), (y_generic, mask_generic)):
+        np.testing.assert_array_equal(backend.to_numpy(m), expected_mask)
+        np.testing.assert_array_equal(backend.to_numpy(out), z * expected_mask)
+        assert m.dtype == out.dtype == _on(device, z).dtype
