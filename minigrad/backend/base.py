@@ -65,18 +65,21 @@ class Backend:
         shifted = x - xp.max(x, axis=1, keepdims=True)
         probs = xp.exp(shifted)
         total = xp.sum(probs, axis=1, keepdims=True)
-        picked = xp.take_along_axis(shifted, xp.reshape(labels, (-1, 1)), axis=1)
+        picked = xp.sum(xp.where(self._label_mask(labels, x), shifted, xp.zeros_like(shifted)),
+                        axis=1)
         probs /= total
-        return xp.reshape(xp.log(total) - picked, (-1,)), probs
+        return xp.log(xp.reshape(total, (-1,))) - picked, probs
 
     def softmax_nll_grad(self, probs, labels, g):
         """``(probs - one_hot(labels)) * g``: the gradient of :meth:`softmax_nll` for the
         upstream ``g``, a 0-d array or one weight per row, (N, 1)."""
-        xp = self.xp
-        classes = self.asarray(np.arange(probs.shape[1]), dtype=labels.dtype,
-                               device=self.device_of(probs))
-        one_hot = xp.astype(xp.reshape(labels, (-1, 1)) == classes, probs.dtype)
-        return (probs - one_hot) * g
+        return (probs - self.xp.astype(self._label_mask(labels, probs), probs.dtype)) * g
+
+    def _label_mask(self, labels, like):
+        """(N, C) booleans, True at each row's label; C and the device from ``like``."""
+        classes = self.asarray(np.arange(like.shape[1]), dtype=labels.dtype,
+                               device=self.device_of(like))
+        return self.xp.reshape(labels, (-1, 1)) == classes
 
     def relu_dropout_(self, y, keep_prob: float):
         """ReLU then inverted dropout as one mask: ``M = 1 / keep_prob`` where ``y > 0``

@@ -29,7 +29,7 @@ class NumpyBackend(Backend):
 
     def softmax_nll(self, x, labels):
         # the same numbers as the generic form, in fewer and cheaper calls: ndarray
-        # methods skip numpy's Python wrappers, a fancy index replaces take_along_axis
+        # methods skip numpy's Python wrappers, a fancy index replaces the one-hot mask
         shifted = x - x.max(axis=1, keepdims=True)
         picked = shifted[np.arange(len(labels)), labels]
         probs = np.exp(shifted, out=shifted)
