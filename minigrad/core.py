@@ -217,13 +217,19 @@ class Variable:
         return self.data >= _raw(other)
 
     # -- backpropagation -------------------------------------------------------
-    def backward(self, grad=None, retain_grad=False, create_graph=False):
+    def backward(self, grad=None, retain_grad=False, create_graph=False, retain_graph=None):
         """Accumulate d(self)/d(leaf) into the ``grad`` of every leaf that requires it.
 
         ``grad`` is the upstream gradient (default ones, so a non-scalar output
         is treated as ``self.sum()``). Gradients of intermediate Variables are
         dropped unless ``retain_grad``. With ``create_graph`` the backward pass is
         itself recorded, so ``x.grad`` can be differentiated again.
+
+        As in PyTorch, each node drops what it saved for its backward (its inputs,
+        masks, softmax, ...) once its gradients are passed on, so the memory is
+        free before the next forward pass; a second backward through the same
+        graph then raises. ``retain_graph=True`` keeps the graph (the default is
+        ``create_graph``).
         """
         if not self.requires_grad:
             if self._made_in_no_grad:
@@ -241,13 +247,16 @@ class Variable:
             grad = Variable._wrap(backend.as_array(grad, device=self.device))
         if grad.shape != self.shape:
             raise ValueError(f"backward(): grad has shape {grad.shape}, expected {self.shape}")
+        if retain_graph is None:
+            retain_graph = create_graph
         with config.using_config("enable_backprop", create_graph):
-            _backpropagate(self, grad, retain_grad)
+            _backpropagate(self, grad, retain_grad, release=not retain_graph)
 
 
-def _backpropagate(root, grad, retain_grad, capture=None):
+def _backpropagate(root, grad, retain_grad, capture=None, release=False):
     """Run the backward pass from ``root``; with ``capture`` (a dict keyed by
-    ``id`` of wanted Variables) gradients go there instead of into ``.grad``."""
+    ``id`` of wanted Variables) gradients go there instead of into ``.grad``.
+    With ``release``, each Function drops its saved state once it is done."""
     if capture is not None and id(root) in capture:
         capture[id(root)] = grad
         return
@@ -257,17 +266,27 @@ def _backpropagate(root, grad, retain_grad, capture=None):
         return
     # Without create_graph nothing is recorded: sum gradients as plain arrays.
     add = _add_variables if _enable_backprop.get() else _add_arrays
-    grads = {id(root): grad}
+    # id -> (Variable, its gradient so far): holding the Variable keeps the id valid
+    # (and the Variable alive) until its creator takes the gradient, even once
+    # released consumers no longer hold it
+    grads = {id(root): (root, grad)}
     heap = []
     seen = {root.creator}
     heappush, heappop = heapq.heappush, heapq.heappop
     heappush(heap, (-root.creator.generation, next(_counter), root.creator))
     while heap:
         func = heappop(heap)[2]
+        if func.released:
+            raise RuntimeError(
+                f"backward(): the graph through {type(func).__name__} was already used by a "
+                f"backward pass, which freed what it saved; call the first backward with "
+                f"retain_graph=True to go through it again (or sum the losses first)"
+            )
         gys = []
         for ref in func.outputs:
             out = ref()
-            gy = grads.pop(id(out), None) if out is not None else None
+            entry = grads.pop(id(out), None) if out is not None else None
+            gy = entry[1] if entry is not None else None
             if retain_grad and gy is not None:
                 out.grad = gy
             gys.append(gy)
@@ -294,10 +313,13 @@ def _backpropagate(root, grad, retain_grad, capture=None):
                     x.grad = gx if x.grad is None else add(x.grad, gx)
                 continue
             prev = grads.get(key)
-            grads[key] = gx if prev is None else add(prev, gx)
+            grads[key] = (x, gx if prev is None else add(prev[1], gx))
             if creator not in seen:
                 seen.add(creator)
                 heappush(heap, (-creator.generation, next(_counter), creator))
+        if release:
+            func.__dict__.clear()  # inputs, saved arrays: what kept the graph's memory
+            func.released = True
 
 
 def _add_variables(a, b):
@@ -346,6 +368,7 @@ class Function:
     inputs = ()
     outputs = ()
     needs_input_grad = ()
+    released = False  # True once a backward pass has dropped what this node saved
 
     def __call__(self, *inputs):
         xs = _as_variables(inputs)

@@ -2,6 +2,7 @@
 import gc
 import os
 import threading
+import weakref
 
 import numpy as np
 import pytest
@@ -156,6 +157,53 @@ def test_weak_references_free_intermediates():
     del y
     gc.collect()
     assert func.output is None
+
+
+def test_backward_frees_the_graph_and_a_second_pass_says_why():
+    """As PyTorch: each node drops its saved state once it has passed its gradient
+    on, so the intermediates die with the pass; going through again raises."""
+    x = Variable(np.linspace(-1.0, 1.0, 7))
+    h = F.exp(x * 2.0)
+    alive = weakref.ref(h)
+    y = F.sum(h * h)
+    del h
+    assert alive() is not None  # the graph holds it until backward
+    y.backward()
+    assert alive() is None
+    np.testing.assert_allclose(x.grad.numpy(), 4.0 * np.exp(4.0 * x.numpy()))
+    with pytest.raises(RuntimeError, match=r"retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_keeps_it_for_another_pass():
+    x = Variable(np.linspace(-1.0, 1.0, 7))
+    y = F.sum(F.exp(x * 2.0))
+    y.backward(retain_graph=True)
+    first = x.grad.numpy()
+    y.backward()  # accumulates into x.grad, then frees
+    np.testing.assert_allclose(x.grad.numpy(), 2 * first)
+    z = F.sum(F.tanh(x))
+    z.backward(create_graph=True)  # create_graph keeps the graph by default
+    z.backward(create_graph=True)
+
+
+def test_gradients_reach_leaves_through_intermediates_only_the_graph_holds():
+    """The engine holds each pending gradient's Variable: released consumers no
+    longer do, and their producers must still find the gradient."""
+    rng = np.random.default_rng(0)
+    W = [Variable(rng.standard_normal((4, 4))) for _ in range(3)]
+    x = rng.standard_normal((5, 4))
+    grads = []
+    for retain in (False, True):
+        for w in W:
+            w.cleargrad()
+        h = Variable(x)
+        for w in W:
+            h = F.tanh(F.matmul(h, w))
+        F.sum(h).backward(retain_graph=retain)
+        grads.append([w.grad.numpy() for w in W])
+    for a, b in zip(*grads):
+        np.testing.assert_array_equal(a, b)
 
 
 def _rss_bytes():
