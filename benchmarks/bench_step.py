@@ -72,38 +72,33 @@ def measure(args):
             position[0] += batch
             yield x[lo:lo + batch], y[lo:lo + batch]
 
-    def minigrad_block(count):
-        phases = [0.0, 0.0, 0.0]
-        for xb, yb in batches(count):
-            t0 = clock()
-            opt.zero_grad()
-            loss = F.softmax_cross_entropy(model(xb), yb)
-            t1 = clock()
-            loss.backward()
-            t2 = clock()
-            opt.step()
-            t3 = clock()
-            phases[0] += t1 - t0
-            phases[1] += t2 - t1
-            phases[2] += t3 - t2
-        return phases
+    def timed(forward, backward, update):
+        """A block runner: ``count`` steps, each phase timed, the sums returned."""
+        def run(count):
+            phases = [0.0, 0.0, 0.0]
+            for xb, yb in batches(count):
+                t0 = clock()
+                out = forward(xb, yb)
+                t1 = clock()
+                backward(out, xb, yb)
+                t2 = clock()
+                update()
+                t3 = clock()
+                phases[0] += t1 - t0
+                phases[1] += t2 - t1
+                phases[2] += t3 - t2
+            return phases
+        return run
 
-    def numpy_block(count):
-        phases = [0.0, 0.0, 0.0]
-        for xb, yb in batches(count):
-            t0 = clock()
-            program.forward(xb, yb)
-            t1 = clock()
-            program.backward(xb, yb)
-            t2 = clock()
-            program.adam()
-            t3 = clock()
-            phases[0] += t1 - t0
-            phases[1] += t2 - t1
-            phases[2] += t3 - t2
-        return phases
+    def minigrad_forward(xb, yb):
+        opt.zero_grad()
+        return F.softmax_cross_entropy(model(xb), yb)
 
-    blocks = {"minigrad": minigrad_block, "numpy": numpy_block}
+    blocks = {
+        "minigrad": timed(minigrad_forward, lambda loss, xb, yb: loss.backward(), opt.step),
+        "numpy": timed(program.forward, lambda _, xb, yb: program.backward(xb, yb),
+                       program.adam),
+    }
     for run in blocks.values():
         run(args.warmup)
     rounds = {name: [] for name in blocks}

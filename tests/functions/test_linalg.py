@@ -41,28 +41,42 @@ def test_linear_relu_dropout_case_drops_and_keeps(device):
     np.testing.assert_allclose(y[y > 0], z[y > 0] / 0.6, rtol=1e-12)
 
 
+def _same_as_apart(device, bias, fused, apart, n=64, d=4, k=32):
+    """``fused(x, W[, b])`` and ``apart(x, W[, b])``, each called right after
+    ``manual_seed(3)``, give equal values and gradients; returns the fused output."""
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in ((n, d), (d, k), (k,))]
+    outputs, leaves = [], []
+    for fn in (fused, apart):
+        xs = [Variable(a, device=device) for a in arrays[:2 + bias]]
+        minigrad.manual_seed(3)
+        outputs.append(fn(*xs))
+        leaves.append(xs)
+    np.testing.assert_array_equal(outputs[0].numpy(), outputs[1].numpy())
+    gy = rng.standard_normal((n, k)).astype(np.float32)
+    for y in outputs:
+        y.backward(gy)
+    for a, b in zip(*leaves):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-6, atol=1e-6)
+        assert a.grad.dtype == a.dtype
+    return outputs[0]
+
+
 @pytest.mark.parametrize("bias", [True, False])
 def test_linear_relu_dropout_matches_dropout_of_linear_relu(device, bias):
     """Same numbers, gradients and random stream as the two nodes apart."""
-    rng = np.random.default_rng(1)
-    arrays = [rng.standard_normal(s).astype(np.float32) for s in ((64, 4), (4, 32), (32,))]
-    fused = [Variable(a, device=device) for a in arrays[:2 + bias]]
-    apart = [Variable(a, device=device) for a in arrays[:2 + bias]]
-    minigrad.manual_seed(3)
-    y = F.linear_relu_dropout(*fused, rate=0.3, training=True)
-    after_fused = F.dropout(Variable(np.ones(50, np.float32), device=device), 0.5).numpy()
-    minigrad.manual_seed(3)
-    z = F.dropout(F.linear_relu(*apart), 0.3, training=True)
-    after_apart = F.dropout(Variable(np.ones(50, np.float32), device=device), 0.5).numpy()
+    draws = []
+
+    def then_draw(y):  # the generator must be where the two nodes apart leave it
+        draws.append(F.dropout(Variable(np.ones(50, np.float32), device=device), 0.5).numpy())
+        return y
+
+    y = _same_as_apart(
+        device, bias,
+        lambda *v: then_draw(F.linear_relu_dropout(*v, rate=0.3, training=True)),
+        lambda *v: then_draw(F.dropout(F.linear_relu(*v), 0.3, training=True)))
     assert type(y.creator).__name__ == "LinearReLUDropout"
-    np.testing.assert_array_equal(y.numpy(), z.numpy())
-    np.testing.assert_array_equal(after_fused, after_apart)
-    gy = rng.standard_normal((64, 32)).astype(np.float32)
-    y.backward(gy)
-    z.backward(gy)
-    for a, b in zip(fused, apart):
-        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-6, atol=1e-6)
-        assert a.grad.dtype == a.dtype
+    np.testing.assert_array_equal(*draws)
 
 
 def test_linear_relu_dropout_out_of_training_is_linear_relu(device):
@@ -77,18 +91,8 @@ def test_linear_relu_dropout_out_of_training_is_linear_relu(device):
 
 @pytest.mark.parametrize("bias", [True, False])
 def test_linear_relu_matches_relu_of_linear(device, bias):
-    rng = np.random.default_rng(1)
-    arrays = [rng.standard_normal(s).astype(np.float32) for s in ((6, 4), (4, 5), (5,))]
-    fused = [Variable(a, device=device) for a in arrays[:2 + bias]]
-    apart = [Variable(a, device=device) for a in arrays[:2 + bias]]
-    y, z = F.linear_relu(*fused), F.relu(F.linear(*apart))
-    np.testing.assert_array_equal(y.numpy(), z.numpy())
-    gy = rng.standard_normal((6, 5)).astype(np.float32)
-    y.backward(gy)
-    z.backward(gy)
-    for a, b in zip(fused, apart):
-        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-6, atol=1e-6)
-        assert a.grad.dtype == a.dtype
+    y = _same_as_apart(device, bias, F.linear_relu, lambda *v: F.relu(F.linear(*v)), 6, 4, 5)
+    assert type(y.creator).__name__ == "LinearReLU"
 
 
 def test_dense_relu_runs_fused():
