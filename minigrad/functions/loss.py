@@ -207,6 +207,8 @@ class SoftmaxCrossEntropy(Function):
         if not config.is_grad_enabled():
             g = self._row_weights(gy.data, n, self.xp)
             if self.target is None:  # class labels, which get no gradient
+                if not need_x:
+                    return None, None
                 return _const(self.kernels.softmax_nll_grad(self.probs, self.labels, g)), None
             gx = _const((self.probs - self.target) * g) if need_x else None
             gt = _const(self.logp * g * -(1 - self.eps)) if need_t else None
