@@ -45,3 +45,19 @@ def train(opt, params, steps, device):
         opt.step()
         path.append([p.numpy().copy() for p in params])
     return path
+
+
+def resume_paths(make, device):
+    """Train ``make(params)`` 10 steps and save its state; then 15 steps straight
+    on, and 15 steps from the saved state on fresh parameters. Returns both paths
+    (float32), which an exact resume makes equal."""
+    params = make_params(device, np.float32)
+    opt = make(params)
+    train(opt, params, 10, device)
+    saved = opt.state_dict()
+    values = [p.numpy().copy() for p in params]
+    straight = train(opt, params, 15, device)  # must not disturb `saved`
+    resumed_params = [Parameter(minigrad.to_device(v, device)) for v in values]
+    resumed = make(resumed_params)
+    resumed.load_state_dict(saved)
+    return straight, train(resumed, resumed_params, 15, device)

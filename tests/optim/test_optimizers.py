@@ -8,7 +8,7 @@ import pytest
 
 import minigrad
 from minigrad import F, Parameter, Variable, optim
-from tests.optim.problems import B0, W0, make_params, numpy_grads, train
+from tests.optim.problems import B0, W0, make_params, numpy_grads, resume_paths, train
 
 STEPS = 60
 
@@ -234,17 +234,7 @@ def test_state_dict_resume_is_bit_exact(name, device):
         "adamax": lambda ps: optim.Adamax(ps),
         "adadelta": lambda ps: optim.Adadelta(ps),
     }[name]
-    params = make_params(device, np.float32)
-    opt = make(params)
-    train(opt, params, 10, device)
-    saved = opt.state_dict()
-    values = [p.numpy().copy() for p in params]
-    straight = train(opt, params, 15, device)  # must not disturb `saved`
-
-    resumed_params = [Parameter(minigrad.to_device(v, device)) for v in values]
-    resumed = make(resumed_params)
-    resumed.load_state_dict(saved)
-    again = train(resumed, resumed_params, 15, device)
+    straight, again = resume_paths(make, device)
     for a, b in zip(straight, again):
         for x, y in zip(a, b):
             assert x.dtype == y.dtype == np.float32

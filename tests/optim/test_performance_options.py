@@ -7,7 +7,7 @@ import pytest
 import minigrad
 from minigrad import F, Parameter, Variable, optim
 from minigrad.optim.optimizer import flush_subnormals
-from tests.optim.problems import make_params, train
+from tests.optim.problems import make_params, resume_paths, train
 
 TINY32 = np.finfo(np.float32).tiny  # smallest normal float32, ~1.18e-38
 
@@ -112,16 +112,7 @@ def test_resume_across_flush_steps_is_bit_exact(device):
     def make(ps):
         return optim.Adam(ps, lr=0.01, flush_subnormals=4)
 
-    params = make_params(device, np.float32)
-    opt = make(params)
-    train(opt, params, 10, device)
-    saved = opt.state_dict()
-    values = [p.numpy().copy() for p in params]
-    straight = train(opt, params, 15, device)
-    resumed_params = [Parameter(minigrad.to_device(v, device)) for v in values]
-    resumed = make(resumed_params)
-    resumed.load_state_dict(saved)
-    again = train(resumed, resumed_params, 15, device)
+    straight, again = resume_paths(make, device)
     for a, b in zip(straight, again):
         for x, y in zip(a, b):
             np.testing.assert_array_equal(x, y)
