@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from minigrad import backend, config
-from minigrad.core import Function, Variable, as_variable
+from minigrad.core import Function, as_variable, constant, recording
 from minigrad.functions.arithmetic import pow
 from minigrad.functions.array import reshape
 from minigrad.functions.math import exp, sigmoid, tanh
@@ -39,10 +39,6 @@ __all__ = [
     "gelu",
     "softplus",
 ]
-
-
-def _const(array):
-    return Variable._wrap(array)
 
 
 class Softmax(Function):
@@ -92,10 +88,10 @@ class ReLU(Function):
 
     def backward(self, gy):
         mask = self.xp.astype(self.inputs[0].data > 0, gy.dtype)
-        if config.is_grad_enabled():
-            return gy * _const(mask)
+        if recording():
+            return gy * constant(mask)
         mask *= gy.data  # not recorded: the mask's buffer becomes the gradient
-        return _const(mask)
+        return constant(mask)
 
 
 class LeakyReLU(Function):
@@ -116,7 +112,7 @@ class LeakyReLU(Function):
         x = self.inputs[0].data
         xp = self.xp
         slope = xp.where(x > 0, xp.ones_like(x), xp.zeros_like(x) + self.alpha)
-        return gy * _const(xp.astype(slope, gy.dtype))
+        return gy * constant(xp.astype(slope, gy.dtype))
 
 
 class PReLU(Function):
@@ -132,7 +128,7 @@ class PReLU(Function):
 
     def backward(self, gy):
         x, alpha = self.inputs
-        pos = _const(self.xp.astype(x.data > 0, gy.dtype))
+        pos = constant(self.xp.astype(x.data > 0, gy.dtype))
         neg_gy = gy * (1 - pos)
         gx = gy * pos + neg_gy * alpha if self.needs_input_grad[0] else None
         galpha = neg_gy * x if self.needs_input_grad[1] else None
@@ -158,7 +154,7 @@ class ELU(Function):
 
     def backward(self, gy):
         x = self.inputs[0].data
-        pos = _const(self.xp.astype(x > 0, gy.dtype))
+        pos = constant(self.xp.astype(x > 0, gy.dtype))
         # for x <= 0, dy/dx = scale alpha e^x = y + scale alpha: reuse the output
         slope = pos * self.scale + (1 - pos) * (self.output + self.scale * self.alpha)
         return gy * slope

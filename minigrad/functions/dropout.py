@@ -4,7 +4,7 @@ from __future__ import annotations
 import numbers
 
 from minigrad import backend, config
-from minigrad.core import Function, Variable, as_variable
+from minigrad.core import Function, as_variable, constant, recording
 
 
 __all__ = [
@@ -27,9 +27,9 @@ class Dropout(Function):
         return x * self.scaled_mask
 
     def backward(self, gy):
-        if config.is_grad_enabled():
-            return gy * Variable._wrap(self.scaled_mask)
-        return Variable._wrap(gy.data * self.scaled_mask)
+        if recording():
+            return gy * constant(self.scaled_mask)
+        return constant(gy.data * self.scaled_mask)
 
 
 def check_rate(name, rate):

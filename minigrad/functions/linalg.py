@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from minigrad import backend, config
-from minigrad.core import Function, Variable
+from minigrad.core import Function, constant, recording
 from minigrad.functions.array import matrix_transpose, reshape
 from minigrad.functions.dropout import check_rate
 from minigrad.functions.reduction import sum
@@ -57,15 +57,15 @@ class Linear(Function):
         """The gradients of x, W and b for the upstream gradient ``gy`` of ``x W + b``."""
         x, W = self.inputs[:2]
         need = self.needs_input_grad
-        if config.is_grad_enabled():
+        if recording():
             gx = matmul(gy, matrix_transpose(W)) if need[0] else None
             gW = matmul(matrix_transpose(x), gy) if need[1] else None
             gb = sum(gy, axis=0) if len(need) == 3 and need[2] else None
         else:
             xp, g = self.xp, gy.data
-            gx = Variable._wrap(xp.matmul(g, xp.permute_dims(W.data, (1, 0)))) if need[0] else None
-            gW = Variable._wrap(xp.matmul(xp.permute_dims(x.data, (1, 0)), g)) if need[1] else None
-            gb = Variable._wrap(xp.sum(g, axis=0)) if len(need) == 3 and need[2] else None
+            gx = constant(xp.matmul(g, xp.permute_dims(W.data, (1, 0)))) if need[0] else None
+            gW = constant(xp.matmul(xp.permute_dims(x.data, (1, 0)), g)) if need[1] else None
+            gb = constant(xp.sum(g, axis=0)) if len(need) == 3 and need[2] else None
         return (gx, gW) if len(need) == 2 else (gx, gW, gb)
 
 
@@ -86,10 +86,10 @@ class LinearReLU(Linear):
         return self.y
 
     def backward(self, gy):
-        if config.is_grad_enabled():
+        if recording():
             positive = self.xp.astype(self.y > 0, gy.dtype)
-            return self._products(gy * Variable._wrap(positive))
-        return self._products(Variable._wrap(self.kernels.where_positive(gy.data, self.y)))
+            return self._products(gy * constant(positive))
+        return self._products(constant(self.kernels.where_positive(gy.data, self.y)))
 
 
 class LinearReLUDropout(Linear):
@@ -114,9 +114,9 @@ class LinearReLUDropout(Linear):
         return y
 
     def backward(self, gy):
-        if config.is_grad_enabled():
-            return self._products(gy * Variable._wrap(self.mask))
-        return self._products(Variable._wrap(gy.data * self.mask))
+        if recording():
+            return self._products(gy * constant(self.mask))
+        return self._products(constant(gy.data * self.mask))
 
 
 def _shape(a):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import warnings
 
-from minigrad import backend, config
-from minigrad.core import Function, Variable, as_variable
+from minigrad import backend
+from minigrad.core import Function, Variable, as_variable, constant, recording
 from minigrad.functions.activation import log_softmax, softmax
 from minigrad.functions.array import reshape
 from minigrad.functions.math import abs, clip, log, minimum, sigmoid, square
@@ -40,10 +40,6 @@ __all__ = [
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _const(array):
-    return Variable._wrap(array)
-
-
 # -- argument handling ---------------------------------------------------------------
 
 def _check_reduction(name, reduction):
@@ -69,7 +65,7 @@ def _as_target(target, like, name, cast=True):
     (so float32 predictions keep a float32 loss) and integer ones are cast too."""
     if isinstance(target, Variable):
         if cast and not _is_floating(target.data):
-            return _const(target.xp.astype(target.data, like.dtype))
+            return constant(target.xp.astype(target.data, like.dtype))
         return target
     try:
         data = backend.as_array(target, device=like.device)
@@ -77,7 +73,7 @@ def _as_target(target, like, name, cast=True):
         raise TypeError(f"{name}: target must be a Variable, an array or a list ({e})") from None
     if cast and data.dtype != like.dtype:
         data = backend.namespace(data).astype(data, like.dtype)
-    return _const(data)
+    return constant(data)
 
 
 def _check_same_shape(name, y, t):
@@ -124,7 +120,7 @@ def _class_targets(name, logits, target):
             f"{logits.shape}, got {t.shape}{hint}"
         )
     if t.dtype != logits.dtype and not isinstance(target, Variable):
-        t = _const(xp.astype(t.data, logits.dtype))
+        t = constant(xp.astype(t.data, logits.dtype))
     return t
 
 
@@ -204,21 +200,21 @@ class SoftmaxCrossEntropy(Function):
         x, t = self.inputs
         need_x, need_t = self.needs_input_grad
         n, c = x.shape
-        if not config.is_grad_enabled():
+        if not recording():
             g = self._row_weights(gy.data, n, self.xp)
             if self.target is None:  # class labels, which get no gradient
                 if not need_x:
                     return None, None
-                return _const(self.kernels.softmax_nll_grad(self.probs, self.labels, g)), None
-            gx = _const((self.probs - self.target) * g) if need_x else None
-            gt = _const(self.logp * g * -(1 - self.eps)) if need_t else None
+                return constant(self.kernels.softmax_nll_grad(self.probs, self.labels, g)), None
+            gx = constant((self.probs - self.target) * g) if need_x else None
+            gt = constant(self.logp * g * -(1 - self.eps)) if need_t else None
             return gx, gt
         # the backward is recorded (create_graph): softmax must be a function of x
         g = self._row_weights(gy, n, None)
         if _is_floating(t.data):
             target = self._smooth(t, c)
         else:
-            target = _const(self.target if self.target is not None
+            target = constant(self.target if self.target is not None
                             else _one_hot(t.data, c, x.dtype))
         gx = (softmax(x, axis=1) - target) * g if need_x else None
         gt = log_softmax(x, axis=1) * g * -(1 - self.eps) if need_t else None
@@ -273,7 +269,7 @@ def cross_entropy(probs, target, eps=1e-7, reduction="mean"):
     t = _class_targets(name, probs, target)
     _warn_unless_probabilities(name, probs, "softmax_cross_entropy")
     if not _is_floating(t.data):
-        t = _const(_one_hot(t.data, probs.shape[1], probs.dtype))
+        t = constant(_one_hot(t.data, probs.shape[1], probs.dtype))
     loss = -sum(t * log(clip(probs, eps, 1 - eps)), axis=1)
     return _reduce(loss, reduction)
 

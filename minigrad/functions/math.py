@@ -39,10 +39,6 @@ __all__ = [
 ]
 
 
-def _const(array):
-    return Variable._wrap(array)
-
-
 class Exp(Function):
     """y = e^x;  dx = gy * y."""
 
@@ -93,7 +89,7 @@ class Abs(Function):
 
     def backward(self, gy):
         x = self.inputs[0].data
-        return gy * _const(self.xp.sign(x))
+        return gy * constant(self.xp.sign(x))
 
 
 class Sin(Function):
@@ -171,7 +167,7 @@ def _split_by_winner(func, gy, wins):
     a_wins = xp.astype(wins(a, b), dtype)
     tie = xp.astype(a == b, dtype)
     wa = a_wins + 0.5 * tie
-    return gy * _const(wa), gy * _const(1 - wa)
+    return gy * constant(wa), gy * constant(1 - wa)
 
 
 class Clip(Function):
@@ -190,7 +186,7 @@ class Clip(Function):
             inside = inside & (x >= self.lo)
         if self.hi is not None:
             inside = inside & (x <= self.hi)
-        return gy * _const(self.xp.astype(inside, gy.dtype))
+        return gy * constant(self.xp.astype(inside, gy.dtype))
 
 
 class Where(Function):
@@ -203,7 +199,7 @@ class Where(Function):
         return self.xp.where(self.cond, a, b)
 
     def backward(self, gy):
-        zero = Variable._wrap(backend.zeros((), gy.dtype, gy.data))
+        zero = constant(backend.zeros((), gy.dtype, gy.data))
         return where(self.cond, gy, zero), where(self.cond, zero, gy)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from minigrad import backend, config
-from minigrad.core import Function, Variable, as_variable
+from minigrad.core import Function, Variable, as_variable, constant, recording
 from minigrad.functions.array import reshape
 from minigrad.functions.math import square
 from minigrad.functions.reduction import mean, sum
@@ -12,10 +12,6 @@ __all__ = [
     "BatchNorm",
     "batch_norm",
 ]
-
-
-def _const(array):
-    return Variable._wrap(array)
 
 
 def _standardize(x, axes, eps):
@@ -60,10 +56,10 @@ class BatchNorm(Function):
 
     def backward(self, gy):
         x, gamma, beta = self.inputs
-        if config.is_grad_enabled():
+        if recording():
             xhat, inv_std = _standardize(x, self.axes, self.eps)
         else:
-            xhat, inv_std = _const(self.xhat), _const(self.inv_std)
+            xhat, inv_std = constant(self.xhat), constant(self.inv_std)
         sum_gy = sum(gy, self.axes, keepdims=True)
         sum_gy_xhat = sum(gy * xhat, self.axes, keepdims=True)
         need_x, need_gamma, need_beta = self.needs_input_grad
@@ -78,7 +74,7 @@ class BatchNorm(Function):
 
 def _affine(value, fill, name, c, x):
     if value is None:
-        return _const(backend.zeros((c,), x.dtype, x.data) + fill)
+        return constant(backend.zeros((c,), x.dtype, x.data) + fill)
     value = as_variable(value)
     if value.shape != (c,):
         raise ValueError(f"batch_norm: {name} has shape {value.shape}, expected ({c},) "
@@ -156,4 +152,4 @@ def batch_norm(x, gamma, beta, running_mean=None, running_var=None, training=Non
     xp = x.xp
     mu = xp.reshape(_raw(running_mean), shape)
     inv_std = xp.reshape(1.0 / xp.sqrt(_raw(running_var) + eps), shape)
-    return (x - _const(mu)) * (reshape(gamma, shape) * _const(inv_std)) + reshape(beta, shape)
+    return (x - constant(mu)) * (reshape(gamma, shape) * constant(inv_std)) + reshape(beta, shape)
