@@ -1,22 +1,26 @@
-"""minigrad's MLP training step against the hand-written numpy program, interleaved in one process.
+"""minigrad's MLP training step against the numpy program and PyTorch, interleaved in one process.
 
 bench_mlp.py trains each system in a process of its own, one after the other,
 so a change in the machine's load between two processes moves their ratio (a
 few percent from run to run on a shared machine). Here blocks of steps of the
-two programs alternate in one process, on the same batches of synthetic data,
-and each round gives its own ratio. Times are milliseconds per step
-(forward with the loss / backward / optimizer; minigrad's forward includes
-``zero_grad``), medians over the rounds: CPU time with one BLAS thread (the
-least disturbed by other jobs), wall time with more (CPU time would count the
-BLAS threads spinning while numpy's one-threaded loops run).
+systems alternate in one process, on the same batches of synthetic data,
+and each round gives its own ratios. The systems: minigrad, the hand-written
+numpy program (numpy_mlp.py) and, when torch is importable, PyTorch eager with
+its default ``Adam`` and with ``Adam(fused=True)``. Times are milliseconds per
+step (forward with the loss / backward / optimizer; the forward includes
+``zero_grad``), medians over the rounds: CPU time with one thread (the least
+disturbed by other jobs), wall time with more (CPU time would count the BLAS
+threads spinning while numpy's one-threaded loops run; with more threads the
+libraries' idle threads may also spin into the next system's block, so
+bench_mlp.py's process per system is the reference there).
 
 The network is bench_mlp.py's (784-512-512-10, ReLU, dropout 0.2, Adam, batch
 128). ``--tiny`` makes it 8-4-4-3 at batch 2, where the arrays cost next to
 nothing: what is left is the fixed Python cost of a step.
 
-    python benchmarks/bench_step.py                   # 12 rounds of 40 steps, 1 BLAS thread
+    python benchmarks/bench_step.py                   # 12 rounds of 40 steps, 1 thread
     python benchmarks/bench_step.py --tiny            # the fixed cost per step
-    python benchmarks/bench_step.py --threads 2 --rounds 20 --json step.json
+    python benchmarks/bench_step.py --systems minigrad,numpy --threads 2 --json step.json
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ import time
 
 FULL = ((784, 512, 512, 10), 128)
 TINY = ((8, 4, 4, 3), 2)
+SYSTEMS = ("minigrad", "numpy", "torch", "torch-fused")
 
 
 def parse(argv=None):
@@ -35,34 +40,24 @@ def parse(argv=None):
     p.add_argument("--rounds", type=int, default=12, help="rounds (default 12)")
     p.add_argument("--block", type=int, default=40, help="steps per block (default 40)")
     p.add_argument("--warmup", type=int, default=20, help="untimed steps of each (default 20)")
-    p.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
+    p.add_argument("--threads", type=int, default=1, help="BLAS and PyTorch threads (default 1)")
     p.add_argument("--tiny", action="store_true", help="8-4-4-3 at batch 2: the fixed cost")
+    p.add_argument("--systems", default=",".join(SYSTEMS),
+                   help=f"comma-separated, minigrad first (default: all of {','.join(SYSTEMS)}; "
+                        f"the torch ones only when torch is importable)")
     p.add_argument("--json", help="also write the figures to this file")
     return p.parse_args(argv)
 
 
-def measure(args):
-    """``{"minigrad": [[fwd, bwd, opt] per round], "numpy": [...]}`` in ms per step."""
+def measure(args, systems):
+    """``{system: [[fwd, bwd, opt] per round]}`` in ms per step."""
     import numpy as np
 
-    import minigrad
-    from minigrad import F, nn, optim
-    from numpy_mlp import NumpyMLP
-
     sizes, batch = TINY if args.tiny else FULL
-    inputs, width, _, classes = sizes
-    minigrad.manual_seed(0)
-    model = nn.Sequential(
-        nn.Dense(width, activation="relu", in_features=inputs), nn.Dropout(0.2),
-        nn.Dense(width, activation="relu", in_features=width), nn.Dropout(0.2),
-        nn.Dense(classes, in_features=width),
-    )
-    opt = optim.Adam(model.parameters(), lr=1e-3)
-    program = NumpyMLP(batch_size=batch, sizes=sizes)
     rng = np.random.default_rng(0)
     n = 64 * batch
-    x = rng.random((n, inputs), dtype=np.float32)
-    y = rng.integers(0, classes, n)
+    x = rng.random((n, sizes[0]), dtype=np.float32)
+    y = rng.integers(0, sizes[-1], n)
     clock = time.process_time if args.threads == 1 else time.perf_counter
     position = [0]
 
@@ -78,9 +73,9 @@ def measure(args):
             phases = [0.0, 0.0, 0.0]
             for xb, yb in batches(count):
                 t0 = clock()
-                out = forward(xb, yb)
+                loss = forward(xb, yb)
                 t1 = clock()
-                backward(out, xb, yb)
+                backward(loss)
                 t2 = clock()
                 update()
                 t3 = clock()
@@ -90,15 +85,10 @@ def measure(args):
             return phases
         return run
 
-    def minigrad_forward(xb, yb):
-        opt.zero_grad()
-        return F.softmax_cross_entropy(model(xb), yb)
-
-    blocks = {
-        "minigrad": timed(minigrad_forward, lambda loss, xb, yb: loss.backward(), opt.step),
-        "numpy": timed(program.forward, lambda _, xb, yb: program.backward(xb, yb),
-                       program.adam),
-    }
+    makers = {"minigrad": minigrad_step, "numpy": numpy_step,
+              "torch": lambda *a: torch_step(*a, fused=False),
+              "torch-fused": lambda *a: torch_step(*a, fused=True)}
+    blocks = {name: timed(*makers[name](sizes, batch, args.threads)) for name in systems}
     for run in blocks.values():
         run(args.warmup)
     rounds = {name: [] for name in blocks}
@@ -108,7 +98,66 @@ def measure(args):
     return rounds
 
 
+def _mlp_layers(module, sizes):
+    """The layers of the MLP in ``module`` (minigrad.nn or torch.nn): ReLU, dropout 0.2."""
+    inputs, width, _, classes = sizes
+    if hasattr(module, "Dense"):
+        return [module.Dense(width, activation="relu", in_features=inputs), module.Dropout(0.2),
+                module.Dense(width, activation="relu", in_features=width), module.Dropout(0.2),
+                module.Dense(classes, in_features=width)]
+    return [module.Linear(inputs, width), module.ReLU(), module.Dropout(0.2),
+            module.Linear(width, width), module.ReLU(), module.Dropout(0.2),
+            module.Linear(width, classes)]
+
+
+def minigrad_step(sizes, batch, threads):
+    """``(forward, backward, update)`` of minigrad's training step (the BLAS
+    threads are set by ``main`` before numpy loads)."""
+    import minigrad
+    from minigrad import F, nn, optim
+
+    minigrad.manual_seed(0)
+    model = nn.Sequential(*_mlp_layers(nn, sizes))
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+
+    def forward(xb, yb):
+        opt.zero_grad()
+        return F.softmax_cross_entropy(model(xb), yb)
+
+    return forward, lambda loss: loss.backward(), opt.step
+
+
+def numpy_step(sizes, batch, threads):
+    from numpy_mlp import NumpyMLP
+
+    program = NumpyMLP(batch_size=batch, sizes=sizes)
+    current = {}
+
+    def forward(xb, yb):
+        current["x"], current["y"] = xb, yb
+        return program.forward(xb, yb)
+
+    return forward, lambda _: program.backward(current["x"], current["y"]), program.adam
+
+
+def torch_step(sizes, batch, threads, fused):
+    import torch
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(*_mlp_layers(torch.nn, sizes))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True if fused else None)
+    cross_entropy = torch.nn.functional.cross_entropy
+
+    def forward(xb, yb):
+        opt.zero_grad()
+        return cross_entropy(model(torch.from_numpy(xb)), torch.from_numpy(yb))
+
+    return forward, lambda loss: loss.backward(), opt.step
+
+
 def summarize(rounds):
+    """Median phases per system, and minigrad / each other system per round."""
     import statistics
 
     out = {}
@@ -116,30 +165,55 @@ def summarize(rounds):
         phases = [statistics.median(r[i] for r in rows) for i in range(3)]
         out[name] = {"forward": phases[0], "backward": phases[1], "optimizer": phases[2],
                      "step": statistics.median(sum(r) for r in rows)}
-    ratios = [sum(a) / sum(b) for a, b in zip(rounds["minigrad"], rounds["numpy"])]
-    out["ratio"] = {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios)}
+    out["ratios"] = {}
+    for name, rows in rounds.items():
+        if name != "minigrad":
+            ratios = [sum(a) / sum(b) for a, b in zip(rounds["minigrad"], rows)]
+            out["ratios"][name] = {"median": statistics.median(ratios), "min": min(ratios),
+                                   "max": max(ratios)}
     return out
+
+
+def choose_systems(text):
+    """The systems named in ``text``, minigrad first; torch ones dropped (with a
+    message) when torch is not importable."""
+    import importlib.util
+
+    systems = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in systems if s not in SYSTEMS]
+    if unknown or len(systems) < 2 or systems[0] != "minigrad":
+        raise SystemExit(f"bench_step: --systems is minigrad then one or more of "
+                         f"{', '.join(SYSTEMS[1:])}; got {text!r}")
+    if importlib.util.find_spec("torch") is None:
+        skipped = [s for s in systems if s.startswith("torch")]
+        if skipped:
+            print(f"PyTorch is not importable: skipping {', '.join(skipped)}", file=sys.stderr)
+        systems = [s for s in systems if not s.startswith("torch")]
+    if len(systems) < 2:
+        raise SystemExit("bench_step: nothing to compare minigrad with")
+    return systems
 
 
 def main(argv=None):
     args = parse(argv)
+    systems = choose_systems(args.systems)
     if "numpy" not in sys.modules:  # the BLAS reads these once, when numpy is loaded
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(args.threads)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    summary = summarize(measure(args))
+    summary = summarize(measure(args, systems))
     sizes, batch = TINY if args.tiny else FULL
     kind = "CPU" if args.threads == 1 else "wall"
-    print(f"MLP {'-'.join(map(str, sizes))}, batch {batch}, {args.threads} BLAS thread(s): "
+    print(f"MLP {'-'.join(map(str, sizes))}, batch {batch}, {args.threads} thread(s): "
           f"{kind} ms per step, medians of {args.rounds} interleaved rounds of {args.block} steps")
-    print(f"{'':10s} {'forward':>8s} {'backward':>9s} {'optimizer':>10s} {'step':>7s}")
-    for name in ("minigrad", "numpy"):
+    print(f"{'':12s} {'forward':>8s} {'backward':>9s} {'optimizer':>10s} {'step':>7s}")
+    for name in systems:
         s = summary[name]
-        print(f"{name:10s} {s['forward']:8.3f} {s['backward']:9.3f} {s['optimizer']:10.3f} "
+        print(f"{name:12s} {s['forward']:8.3f} {s['backward']:9.3f} {s['optimizer']:10.3f} "
               f"{s['step']:7.3f}")
-    r = summary["ratio"]
-    print(f"minigrad / numpy per round: median {r['median']:.3f} "
-          f"(min {r['min']:.3f}, max {r['max']:.3f})")
+    for name, r in summary["ratios"].items():
+        print(f"minigrad / {name} per round: median {r['median']:.3f} "
+              f"(min {r['min']:.3f}, max {r['max']:.3f})")
     if args.json:
         from results import write_atomic
 

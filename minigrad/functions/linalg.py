@@ -63,8 +63,8 @@ class Linear(Function):
             gb = sum(gy, axis=0) if len(need) == 3 and need[2] else None
         else:
             xp, g = self.xp, gy.data
-            gx = constant(xp.matmul(g, xp.permute_dims(W.data, (1, 0)))) if need[0] else None
-            gW = constant(xp.matmul(xp.permute_dims(x.data, (1, 0)), g)) if need[1] else None
+            gx = constant(xp.matmul(g, W.data.T)) if need[0] else None
+            gW = constant(xp.matmul(x.data.T, g)) if need[1] else None
             gb = constant(xp.sum(g, axis=0)) if len(need) == 3 and need[2] else None
         return (gx, gW) if len(need) == 2 else (gx, gW, gb)
 
