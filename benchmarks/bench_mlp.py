@@ -233,12 +233,30 @@ def run_minigrad(args, train, test, flush=True):
     return log.records, minigrad_accuracy(minigrad, model, test), {"subnormal_state": subnormal}
 
 
-def minigrad_model(nn):
+def minigrad_model(nn, sizes=SIZES):
+    """The MLP in minigrad (``nn`` is ``minigrad.nn``): ReLU, dropout 0.2, Keras' init."""
+    inputs, width, _, classes = sizes
     return nn.Sequential(
-        nn.Dense(512, activation="relu", in_features=784), nn.Dropout(0.2),
-        nn.Dense(512, activation="relu", in_features=512), nn.Dropout(0.2),
-        nn.Dense(10, in_features=512),
+        nn.Dense(width, activation="relu", in_features=inputs), nn.Dropout(0.2),
+        nn.Dense(width, activation="relu", in_features=width), nn.Dropout(0.2),
+        nn.Dense(classes, in_features=width),
     )
+
+
+def torch_model(nn, sizes=SIZES):
+    """The same MLP in PyTorch (``nn`` is ``torch.nn``), with Keras' initialization
+    (Glorot-uniform weights, zero biases) as in the other systems."""
+    inputs, width, _, classes = sizes
+    model = nn.Sequential(
+        nn.Linear(inputs, width), nn.ReLU(), nn.Dropout(0.2),
+        nn.Linear(width, width), nn.ReLU(), nn.Dropout(0.2),
+        nn.Linear(width, classes),
+    )
+    for layer in model:
+        if isinstance(layer, nn.Linear):
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+    return model
 
 
 def minigrad_accuracy(minigrad, model, test):
@@ -298,16 +316,7 @@ def run_torch(args, train, test, fused):
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    nn = torch.nn
-    model = nn.Sequential(
-        nn.Linear(784, 512), nn.ReLU(), nn.Dropout(0.2),
-        nn.Linear(512, 512), nn.ReLU(), nn.Dropout(0.2),
-        nn.Linear(512, 10),
-    )
-    for layer in model:
-        if isinstance(layer, nn.Linear):  # Keras' initialization, as in the other systems
-            nn.init.xavier_uniform_(layer.weight)
-            nn.init.zeros_(layer.bias)
+    model = torch_model(torch.nn)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True if fused else None)
     x, y = torch.from_numpy(train[0]), torch.from_numpy(train[1])
     log = Epochs()

@@ -98,26 +98,16 @@ def measure(args, systems):
     return rounds
 
 
-def _mlp_layers(module, sizes):
-    """The layers of the MLP in ``module`` (minigrad.nn or torch.nn): ReLU, dropout 0.2."""
-    inputs, width, _, classes = sizes
-    if hasattr(module, "Dense"):
-        return [module.Dense(width, activation="relu", in_features=inputs), module.Dropout(0.2),
-                module.Dense(width, activation="relu", in_features=width), module.Dropout(0.2),
-                module.Dense(classes, in_features=width)]
-    return [module.Linear(inputs, width), module.ReLU(), module.Dropout(0.2),
-            module.Linear(width, width), module.ReLU(), module.Dropout(0.2),
-            module.Linear(width, classes)]
-
-
 def minigrad_step(sizes, batch, threads):
     """``(forward, backward, update)`` of minigrad's training step (the BLAS
     threads are set by ``main`` before numpy loads)."""
+    from bench_mlp import minigrad_model
+
     import minigrad
     from minigrad import F, nn, optim
 
     minigrad.manual_seed(0)
-    model = nn.Sequential(*_mlp_layers(nn, sizes))
+    model = minigrad_model(nn, sizes)
     opt = optim.Adam(model.parameters(), lr=1e-3)
 
     def forward(xb, yb):
@@ -142,10 +132,11 @@ def numpy_step(sizes, batch, threads):
 
 def torch_step(sizes, batch, threads, fused):
     import torch
+    from bench_mlp import torch_model
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = torch.nn.Sequential(*_mlp_layers(torch.nn, sizes))
+    model = torch_model(torch.nn, sizes)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True if fused else None)
     cross_entropy = torch.nn.functional.cross_entropy
 

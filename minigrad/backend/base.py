@@ -48,7 +48,7 @@ class Backend:
         np.add.at(host, _host_key(self, key), self.to_numpy(values))
         target[...] = self.asarray(host, device=self.device_of(target))
 
-    # -- fused elementwise kernels (a library with ``out=`` overrides them) ----
+    # -- fused elementwise kernels (UfuncKernels: in place, for numpy and CuPy) --
     def relu_(self, y):
         """``max(y, 0)``, in ``y``'s buffer where the library can write in place."""
         return self.xp.maximum(y, 0)
@@ -141,6 +141,34 @@ class Backend:
         mask = self.xp.astype(self.keep_mask(shape, keep_prob, device), dtype)
         mask *= 1.0 / keep_prob
         return mask
+
+
+class UfuncKernels:
+    """The fused kernels for array libraries whose ufuncs take ``out=`` and ``dtype=``
+    (numpy, CuPy): in place where :class:`Backend` allocates, each in one pass.
+    Mixed in before ``Backend``; the numbers are those of the generic forms."""
+
+    def relu_(self, y):
+        return self.xp.maximum(y, 0, out=y)
+
+    def where_positive(self, g, y):
+        return self.xp.multiply(g, y > 0)  # the bool mask is cast inside the loop
+
+    def relu_dropout_(self, y, keep_prob):
+        keep = self.keep_mask(y.shape, keep_prob, self.device_of(y))
+        keep &= y > 0
+        mask = self._scaled_keep(keep, keep_prob, y.dtype)
+        y *= mask
+        return y, mask
+
+    def dropout_mask(self, shape, keep_prob, dtype, device=None):
+        return self._scaled_keep(self.keep_mask(shape, keep_prob, device), keep_prob, dtype)
+
+    def _scaled_keep(self, keep, keep_prob, dtype):
+        """``1 / keep_prob`` where ``keep``, else 0, in one pass: ``dtype=`` keeps the loop
+        in ``dtype`` (bool times a Python float would run a float64 loop and cast, five
+        times slower)."""
+        return self.xp.multiply(keep, 1.0 / keep_prob, dtype=dtype)
 
 
 def keep_threshold(keep_prob: float) -> int:

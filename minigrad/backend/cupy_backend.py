@@ -5,10 +5,10 @@ import cupy
 import cupyx
 import numpy as np
 
-from minigrad.backend.base import Backend, keep_threshold
+from minigrad.backend.base import Backend, UfuncKernels, keep_threshold
 
 
-class CupyBackend(Backend):
+class CupyBackend(UfuncKernels, Backend):
     name = "cupy"
     xp = cupy
     array_types = (cupy.ndarray,)
@@ -37,19 +37,6 @@ class CupyBackend(Backend):
 
     def to_numpy(self, array):
         return cupy.asnumpy(array)
-
-    def relu_(self, y):
-        return cupy.maximum(y, 0, out=y)
-
-    def where_positive(self, g, y):
-        return cupy.multiply(g, y > 0)  # the bool mask is cast inside the loop
-
-    def relu_dropout_(self, y, keep_prob):
-        keep = self.keep_mask(y.shape, keep_prob, self.device_of(y))
-        keep &= y > 0
-        mask = cupy.multiply(keep, 1.0 / keep_prob, dtype=y.dtype)
-        y *= mask
-        return y, mask
 
     def scatter_add(self, target, key, values) -> None:
         cupyx.scatter_add(target, key, values)

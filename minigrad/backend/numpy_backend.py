@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.backend.base import Backend
+from minigrad.backend.base import Backend, UfuncKernels
 
 
-class NumpyBackend(Backend):
+class NumpyBackend(UfuncKernels, Backend):
     name = "numpy"
     xp = np
     array_types = (np.ndarray, np.generic)
@@ -20,12 +20,6 @@ class NumpyBackend(Backend):
 
     def to_numpy(self, array):
         return np.asarray(array)
-
-    def relu_(self, y):
-        return np.maximum(y, 0, out=y)
-
-    def where_positive(self, g, y):
-        return np.multiply(g, y > 0)  # the bool mask is cast inside the loop
 
     def softmax_nll(self, x, labels):
         # the same numbers as the generic form, in fewer and cheaper calls: ndarray
@@ -43,20 +37,6 @@ class NumpyBackend(Backend):
         grad = probs * g
         grad[np.arange(len(labels)), labels] -= g if g.ndim == 0 else g[:, 0]
         return grad
-
-    def relu_dropout_(self, y, keep_prob):
-        keep = self.keep_mask(y.shape, keep_prob)
-        keep &= y > 0
-        mask = np.multiply(keep, 1.0 / keep_prob, dtype=y.dtype)  # a float32 loop, as below
-        y *= mask
-        return y, mask
-
-    def dropout_mask(self, shape, keep_prob, dtype, device=None):
-        # one pass; dtype= keeps the loop in dtype: bool times a Python float would run
-        # a float64 loop and cast, five times slower
-        scaled = np.empty(shape, dtype)
-        return np.multiply(self.keep_mask(shape, keep_prob), 1.0 / keep_prob, out=scaled,
-                           dtype=dtype)
 
     def scatter_add(self, target, key, values) -> None:
         np.add.at(target, key, values)

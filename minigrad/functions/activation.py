@@ -87,11 +87,10 @@ class ReLU(Function):
         return self.xp.maximum(x, 0)
 
     def backward(self, gy):
-        mask = self.xp.astype(self.inputs[0].data > 0, gy.dtype)
+        x = self.inputs[0].data
         if recording():
-            return gy * constant(mask)
-        mask *= gy.data  # not recorded: the mask's buffer becomes the gradient
-        return constant(mask)
+            return gy * constant(self.xp.astype(x > 0, gy.dtype))
+        return constant(backend.backend_of(x).where_positive(gy.data, x))
 
 
 class LeakyReLU(Function):

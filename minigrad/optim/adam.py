@@ -128,6 +128,7 @@ def _scaled_moments(g, state, b1, b2):
     Returns ``(M, V, a, c)``.
     """
     M, V = state["exp_avg"], state["exp_avg_sq"]
+    # a state saved before the moments were scaled holds m and v themselves: scale 1
     a, c = state.get("exp_avg_scale", 1.0) * b1, state.get("exp_avg_sq_scale", 1.0) * b2
     if a < SCALE_FLOOR:
         M *= a
