@@ -57,6 +57,24 @@ class Backend:
         """``g`` where ``y > 0``, else 0 (the ReLU mask applied in one pass)."""
         return g * self.xp.astype(y > 0, g.dtype)
 
+    def adam_update_(self, p, M, V, g, k, k_m, eps, step):
+        """Adam's update on its scaled moments, in place in ``p``, ``M`` and ``V``::
+
+            V += (k g)^2;   M += k_m (k g);   p -= step * M / (sqrt(V) + eps)
+
+        ten passes over the arrays; the Python floats ``k``, ``k_m``, ``eps`` and
+        ``step`` carry the moments' scales and the bias corrections (see
+        :class:`minigrad.optim.Adam`)."""
+        scaled = g * k
+        V += scaled * scaled
+        scaled *= k_m
+        M += scaled
+        den = self.xp.sqrt(V)
+        den += eps
+        update = M / den
+        update *= step
+        p -= update
+
     def softmax_nll(self, x, labels):
         """Softmax cross-entropy of (N, C) logits against (N,) integer labels: returns
         ``(losses, probs)``, ``losses_i = log sum_c exp(x_ic) - x_i,label`` (max-shifted,
@@ -163,6 +181,39 @@ class UfuncKernels:
 
     def dropout_mask(self, shape, keep_prob, dtype, device=None):
         return self._scaled_keep(self.keep_mask(shape, keep_prob, device), keep_prob, dtype)
+
+    adam_chunk = 0  # elements per slice in adam_update_; 0: whole arrays
+
+    def adam_update_(self, p, M, V, g, k, k_m, eps, step):
+        # Slice by slice when the arrays are longer than adam_chunk, so that a slice
+        # is still in the cache for the next of the ten passes; two scratch buffers
+        # (out=) hold the intermediate results instead of four temporaries.
+        n = p.size
+        size = min(self.adam_chunk or n, n)
+        if size < n and p.flags.c_contiguous and M.flags.c_contiguous and V.flags.c_contiguous:
+            p, M, V, g = (a.reshape(-1) for a in (p, M, V, g))
+            t, u = self.xp.empty(size, p.dtype), self.xp.empty(size, p.dtype)
+            for lo in range(0, n, size):
+                hi = min(lo + size, n)
+                self._adam_passes(p[lo:hi], M[lo:hi], V[lo:hi], g[lo:hi],
+                                  t[:hi - lo], u[:hi - lo], k, k_m, eps, step)
+        else:
+            self._adam_passes(p, M, V, g, self.xp.empty_like(p), self.xp.empty_like(p),
+                              k, k_m, eps, step)
+
+    def _adam_passes(self, p, M, V, g, t, u, k, k_m, eps, step):
+        """The ten passes of :meth:`Backend.adam_update_`, ``t`` and ``u`` as scratch."""
+        xp = self.xp
+        xp.multiply(g, k, out=t)
+        xp.multiply(t, t, out=u)
+        V += u
+        t *= k_m
+        M += t
+        xp.sqrt(V, out=t)
+        t += eps
+        xp.divide(M, t, out=t)
+        t *= step
+        p -= t
 
     def _scaled_keep(self, keep, keep_prob, dtype):
         """``1 / keep_prob`` where ``keep``, else 0, in one pass: ``dtype=`` keeps the loop

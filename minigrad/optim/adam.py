@@ -47,8 +47,9 @@ class Adam(_AdamBase):
         p <- p - lr * m_hat / (sqrt(v_hat) + eps)
 
     The moments are stored scaled (``state["exp_avg"]`` holds ``m / exp_avg_scale``,
-    ``state["exp_avg_sq"]`` holds ``v / exp_avg_sq_scale``; see ``_scaled_moments``),
-    which takes the update from twelve passes over the parameter to ten.
+    ``state["exp_avg_sq"]`` holds ``v / exp_avg_sq_scale``; see ``_advance_scales``),
+    which takes the update from twelve passes over the parameter to ten, run by
+    the backend's ``adam_update_`` kernel (on the CPU in cache-sized slices).
 
     Defaults (PyTorch): ``lr=1e-3``, ``betas=(0.9, 0.999)``, ``eps=1e-8``,
     ``weight_decay=0`` (L2 added to the gradient; see :class:`AdamW` for the
@@ -93,39 +94,44 @@ class Adam(_AdamBase):
     def _update(self, p, g, state, group):
         b1, b2 = group["betas"]
         t = state["step"]
-        M, V, a, c = _scaled_moments(g, state, b1, b2)
+        M, V, a, c = _advance_scales(state, b1, b2)
+        # with m = a M and v = c V: V += (1 - b2) / c g^2 = (k g)^2, M += (1 - b1) / a g
+        k = math.sqrt((1.0 - b2) / c)
+        k_m = (1.0 - b1) / (a * k)
         c1, c2 = 1.0 - b1**t, 1.0 - b2**t
         if group["amsgrad"]:  # the running maximum needs v itself: v = c V
             xp = p.xp
+            scaled = g * k
+            V += scaled * scaled
+            scaled *= k_m
+            M += scaled
             v_max = state["max_exp_avg_sq"] = xp.maximum(state["max_exp_avg_sq"], V * c)
             den, root = xp.sqrt(v_max), math.sqrt(c2)
             den += group["eps"] * root
-            step = group["lr"] * a * root / c1
+            update = M / den
+            update *= group["lr"] * a * root / c1
+            p.data -= update
         else:
-            # lr / c1 * m / (sqrt(v / c2) + eps) with m = a M, v = c V, r = sqrt(c / c2):
+            # lr / c1 * m / (sqrt(v / c2) + eps) with r = sqrt(c / c2):
             #   = (lr a / (c1 r)) * M / (sqrt(V) + eps / r), two Python floats
-            # (a numpy float64 scalar would promote the float32 arrays) and five passes
+            # (a numpy float64 scalar would promote the float32 arrays)
             r = math.sqrt(c / c2)
-            den = V**0.5
-            den += group["eps"] / r
-            step = group["lr"] * a / (c1 * r)
-        update = M / den
-        update *= step
-        p.data -= update
+            backend.backend_of(p.data).adam_update_(
+                p.data, M, V, g, k, k_m, group["eps"] / r, group["lr"] * a / (c1 * r))
 
 
 SCALE_FLOOR = 2.0**-64  # stored moments stay within 2**64 of the true ones: far from overflow
 
 
-def _scaled_moments(g, state, b1, b2):
-    """Adam's moments kept scaled, m = a M and v = c V with Python floats a, c:
-    ``m <- b1 m + (1 - b1) g`` becomes ``a <- b1 a; M <- M + (1 - b1) / a g``, and
-    likewise for v. The arrays are only added to, not decayed every step: five
-    passes instead of seven, and a moment whose gradient stays 0 keeps its
-    stored value instead of sinking into the slow subnormal range. A scale below
-    ``SCALE_FLOOR`` is folded back into its array (``M <- a M; a <- 1``): one pass
-    every ~420 steps at b1 = 0.9, at every step for a beta of 0.
-    Returns ``(M, V, a, c)``.
+def _advance_scales(state, b1, b2):
+    """Advance the scales of Adam's moments, kept as m = a M and v = c V with
+    Python floats a, c: ``m <- b1 m + (1 - b1) g`` becomes ``a <- b1 a;
+    M <- M + (1 - b1) / a g``, and likewise for v. The arrays are only added to,
+    not decayed every step: five passes instead of seven, and a moment whose
+    gradient stays 0 keeps its stored value instead of sinking into the slow
+    subnormal range. A scale below ``SCALE_FLOOR`` is folded back into its array
+    (``M <- a M; a <- 1``): one pass every ~420 steps at b1 = 0.9, at every step
+    for a beta of 0. Returns ``(M, V, a, c)``; the caller adds the gradient terms.
     """
     M, V = state["exp_avg"], state["exp_avg_sq"]
     # a state saved before the moments were scaled holds m and v themselves: scale 1
@@ -136,11 +142,6 @@ def _scaled_moments(g, state, b1, b2):
     if c < SCALE_FLOOR:
         V *= c
         c = 1.0
-    k = math.sqrt((1.0 - b2) / c)
-    scaled = g * k
-    V += scaled * scaled  # (1 - b2) / c g^2
-    scaled *= (1.0 - b1) / (a * k)
-    M += scaled  # (1 - b1) / a g
     state["exp_avg_scale"], state["exp_avg_sq_scale"] = a, c
     return M, V, a, c
 

@@ -66,3 +66,34 @@ def test_relu_dropout_is_relu_then_the_dropout_mask_with_the_same_draws(device):
         np.testing.assert_array_equal(backend.to_numpy(m), expected_mask)
         np.testing.assert_array_equal(backend.to_numpy(out), z * expected_mask)
         assert m.dtype == out.dtype == _on(device, z).dtype
+
+
+@pytest.mark.parametrize("layout", ["slices", "fortran"])
+def test_adam_update_matches_the_generic_kernel_and_the_formula(device, monkeypatch, layout):
+    """The update in slices (adam_chunk 7 over 30 entries: a short last slice), and on
+    a non-contiguous parameter, which is updated whole and in place."""
+    b, generic = _both(device)
+    monkeypatch.setattr(b, "adam_chunk", 7, raising=False)
+    rng = np.random.default_rng(3)
+    p0, g = rng.standard_normal((2, 3, 10)).astype(np.float32)
+    M0 = rng.standard_normal((3, 10)).astype(np.float32)
+    V0 = rng.random((3, 10)).astype(np.float32)
+    if layout == "fortran":
+        p0, g, M0, V0 = (np.asfortranarray(a) for a in (p0, g, M0, V0))
+    k, k_m, eps, step = 0.03, 2.5, 1e-3, 0.01
+    results = []
+    for update in (b.adam_update_, generic("adam_update_")):
+        p, M, V = (_on(device, a.copy(order="K")) for a in (p0, M0, V0))
+        if layout == "fortran" and device == "cpu":
+            assert not p.flags.c_contiguous
+        update(p, M, V, _on(device, g), k, k_m, eps, step)
+        results.append([backend.to_numpy(a) for a in (p, M, V)])
+        assert p.dtype == M.dtype == V.dtype == _on(device, p0).dtype
+    for got, generic_result in zip(*results):
+        np.testing.assert_allclose(got, generic_result, rtol=1e-6, atol=1e-7)
+    p64, g64, M64, V64 = (a.astype(np.float64) for a in (p0, g, M0, V0))
+    V64 = V64 + (k * g64) ** 2
+    M64 = M64 + k_m * k * g64
+    p64 = p64 - step * M64 / (np.sqrt(V64) + eps)
+    for got, expected in zip(results[0], (p64, M64, V64)):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)

@@ -6,6 +6,7 @@ import os
 import sys
 
 import numpy as np
+import pytest
 
 from minigrad import F, Parameter
 
@@ -45,10 +46,12 @@ def test_dropout_mask_keeps_one_minus_rate_and_scales_the_survivors():
     assert not np.any(net.masks[0])
 
 
-def test_adam_matches_the_textbook_rule_over_many_steps():
+@pytest.mark.parametrize("chunk", [0, 300])
+def test_adam_matches_the_textbook_rule_over_many_steps(chunk):
     """600 steps on random gradients, through a fold of the scale of m (on the
-    first 1000 entries of the flat buffers, to keep the test short)."""
-    net = NumpyMLP(batch_size=4, rate=0.0)
+    first 1000 entries of the flat buffers, to keep the test short), on the whole
+    buffers and in slices of 300 (a short last one)."""
+    net = NumpyMLP(batch_size=4, rate=0.0, chunk=chunk)
     net.flat_p, net.flat_g, net.m, net.v = (a[:1000].copy() for a in
                                             (net.flat_p, net.flat_g, net.m, net.v))
     rng = np.random.default_rng(1)
