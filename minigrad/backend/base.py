@@ -182,38 +182,32 @@ class UfuncKernels:
     def dropout_mask(self, shape, keep_prob, dtype, device=None):
         return self._scaled_keep(self.keep_mask(shape, keep_prob, device), keep_prob, dtype)
 
-    adam_chunk = 0  # elements per slice in adam_update_; 0: whole arrays
+    adam_chunk = 0  # elements per slice in adam_update_; 0: whole arrays, as Backend does
 
     def adam_update_(self, p, M, V, g, k, k_m, eps, step):
         # Slice by slice when the arrays are longer than adam_chunk, so that a slice
-        # is still in the cache for the next of the ten passes; two scratch buffers
-        # (out=) hold the intermediate results instead of four temporaries.
-        n = p.size
-        size = min(self.adam_chunk or n, n)
-        if size < n and p.flags.c_contiguous and M.flags.c_contiguous and V.flags.c_contiguous:
-            p, M, V, g = (a.reshape(-1) for a in (p, M, V, g))
-            t, u = self.xp.empty(size, p.dtype), self.xp.empty(size, p.dtype)
-            for lo in range(0, n, size):
-                hi = min(lo + size, n)
-                self._adam_passes(p[lo:hi], M[lo:hi], V[lo:hi], g[lo:hi],
-                                  t[:hi - lo], u[:hi - lo], k, k_m, eps, step)
-        else:
-            self._adam_passes(p, M, V, g, self.xp.empty_like(p), self.xp.empty_like(p),
-                              k, k_m, eps, step)
-
-    def _adam_passes(self, p, M, V, g, t, u, k, k_m, eps, step):
-        """The ten passes of :meth:`Backend.adam_update_`, ``t`` and ``u`` as scratch."""
+        # is still in the cache for the next of the ten passes; two slice-sized
+        # scratch buffers (out=) hold the intermediate results.
+        n, size = p.size, self.adam_chunk
+        if (not size or n <= size or not p.flags.c_contiguous
+                or not M.flags.c_contiguous or not V.flags.c_contiguous):
+            return super().adam_update_(p, M, V, g, k, k_m, eps, step)
         xp = self.xp
-        xp.multiply(g, k, out=t)
-        xp.multiply(t, t, out=u)
-        V += u
-        t *= k_m
-        M += t
-        xp.sqrt(V, out=t)
-        t += eps
-        xp.divide(M, t, out=t)
-        t *= step
-        p -= t
+        p, M, V, g = (a.reshape(-1) for a in (p, M, V, g))
+        scratch_t, scratch_u = xp.empty(size, p.dtype), xp.empty(size, p.dtype)
+        for lo in range(0, n, size):
+            hi = min(lo + size, n)
+            t, u, m, v = scratch_t[:hi - lo], scratch_u[:hi - lo], M[lo:hi], V[lo:hi]
+            xp.multiply(g[lo:hi], k, out=t)
+            xp.multiply(t, t, out=u)
+            v += u
+            t *= k_m
+            m += t
+            xp.sqrt(v, out=t)
+            t += eps
+            xp.divide(m, t, out=t)
+            t *= step
+            p[lo:hi] -= t
 
     def _scaled_keep(self, keep, keep_prob, dtype):
         """``1 / keep_prob`` where ``keep``, else 0, in one pass: ``dtype=`` keeps the loop
