@@ -11,8 +11,8 @@ class NumpyBackend(UfuncKernels, Backend):
     xp = np
     array_types = (np.ndarray, np.generic)
     single_device = True
-    # Adam in slices of 64K elements (256 KB in float32): its optimizer phase is
-    # about 10% faster than with whole-array passes (docs/performance.md)
+    # Adam in slices of 64K elements (256 KB in float32): about 3% off minigrad's
+    # optimizer phase, 13% off the numpy program's flat one (docs/performance.md)
     adam_chunk = 65536
 
     def device_of(self, array) -> str:
