@@ -12,7 +12,7 @@ from minigrad.nn.constraints import MaxNorm, NonNeg, UnitNorm, get_constraint
 from minigrad.nn.containers import Sequential
 from minigrad.nn.conv import Conv2d, Conv2D
 from minigrad.nn.dense import Dense, Linear
-from minigrad.nn.dropout import Dropout, MCDropout
+from minigrad.nn.dropout import Dropout, MCDropout, mc_dropout
 from minigrad.nn.module import IncompatibleKeys, Layer, Module
 from minigrad.nn.pooling import (
     AveragePooling2D, AvgPool2d, AvgPool2D, MaxPool2d, MaxPool2D, MaxPooling2D,
@@ -27,7 +27,7 @@ __all__ = [
     "Dropout", "ELU", "Flatten", "GELU", "IncompatibleKeys", "Lambda", "Layer", "LeakyReLU",
     "Linear", "LogSoftmax", "MCDropout", "Module", "PReLU", "ReLU", "RReLU", "Reshape", "SELU",
     "Sequential", "Sigmoid", "Softmax", "Tanh", "fold_batchnorm", "fold_batchnorms",
-    "get_activation", "grad_norms", "init", "utils",
+    "get_activation", "grad_norms", "init", "mc_dropout", "utils",
     "constraints", "regularizers", "L1", "L2", "L1L2", "ElasticNet", "MaxNorm", "NonNeg",
     "UnitNorm", "get_constraint", "get_regularizer",
     "Conv2D", "Conv2d", "MaxPooling2D", "MaxPool2d", "MaxPool2D", "AveragePooling2D",

@@ -1,10 +1,28 @@
 """Dropout layer, with Monte-Carlo dropout at prediction time."""
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import numbers
+
 from minigrad import functions as F
 from minigrad.nn.module import Module
 
-__all__ = ["Dropout", "MCDropout"]
+__all__ = ["Dropout", "MCDropout", "mc_dropout"]
+
+_mc_context = contextvars.ContextVar("mc_dropout", default=False)
+
+
+@contextlib.contextmanager
+def mc_dropout():
+    """Every Dropout layer drops units inside the ``with`` block, even in evaluation
+    mode: Monte-Carlo dropout for this thread (context) only, without changing any
+    layer, so another thread's predictions stay deterministic."""
+    token = _mc_context.set(True)
+    try:
+        yield
+    finally:
+        _mc_context.reset(token)
 
 
 class Dropout(Module):
@@ -18,7 +36,8 @@ class Dropout(Module):
     * ``Dropout(rate, mc=True)`` (or :class:`MCDropout`): always active, even
       after ``model.eval()`` and inside ``minigrad.eval_mode()``;
     * ``layer(x, training=True)``: one call in training mode, as in Keras;
-    * ``layer.train()`` on the dropout layers after ``model.eval()``, as in PyTorch.
+    * ``layer.train()`` on the dropout layers after ``model.eval()``, as in PyTorch;
+    * inside ``with nn.mc_dropout():``, every Dropout layer, this thread only.
 
     Paper: Srivastava et al., "Dropout: A Simple Way to Prevent Neural Networks
     from Overfitting" (2014); Gal & Ghahramani, "Dropout as a Bayesian
@@ -27,8 +46,11 @@ class Dropout(Module):
 
     def __init__(self, rate=0.5, mc=False, name=None):
         super().__init__(name)
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
+            raise TypeError(f"Dropout: rate must be a real number in [0, 1), got {rate!r} "
+                            f"of type {type(rate).__name__}")
         if not 0 <= rate < 1:
-            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}")
+            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate!r}")
         self.rate = float(rate)
         self.mc = bool(mc)
 
@@ -36,8 +58,9 @@ class Dropout(Module):
         return F.dropout(x, self.rate, training=self.active(training))
 
     def active(self, training=None):
-        """Whether a call drops units: always with ``mc=True``, else in training mode."""
-        return True if self.mc else self._is_training(training)
+        """Whether a call drops units: always with ``mc=True`` or inside
+        :func:`mc_dropout`, else in training mode."""
+        return True if self.mc or _mc_context.get() else self._is_training(training)
 
     def extra_repr(self):
         return f"rate={self.rate}" + (", mc=True" if self.mc else "")

@@ -4,6 +4,7 @@ A subclass owns only its update formula (``_update``); the base owns the loop:
 
 1. take the parameters that require a gradient and have one (frozen ones and
    ones without a gradient are skipped, and their step count does not move);
+   a gradient whose shape is not its parameter's is an error, never broadcast;
 2. clip the gradients (Keras' ``clipnorm`` / ``global_clipnorm`` / ``clipvalue``);
 3. apply weight decay: L2 (``g + wd * p``, PyTorch's ``weight_decay``) or, for
    decoupled optimizers such as AdamW, ``p <- p * (1 - lr * wd)``;
@@ -143,8 +144,8 @@ class Optimizer:
         """Reject bad hyperparameters with a ValueError naming the value."""
         name = type(self).__name__
         lr = group.get("lr")
-        if not _is_number(lr) or not lr > 0:
-            raise ValueError(f"{name}: lr must be a number > 0, got {lr!r}")
+        if not _is_number(lr) or not 0 < lr < math.inf:
+            raise ValueError(f"{name}: lr must be a finite number > 0, got {lr!r}")
         for key in _NONNEGATIVE:
             if key in group and (not _is_number(group[key]) or not group[key] >= 0):
                 raise ValueError(f"{name}: {key} must be a number >= 0, got {group[key]!r}")
@@ -167,8 +168,9 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value):
-        if not _is_number(value) or not value > 0:
-            raise ValueError(f"{type(self).__name__}: lr must be a number > 0, got {value!r}")
+        if not _is_number(value) or not 0 < value < math.inf:
+            raise ValueError(f"{type(self).__name__}: lr must be a finite number > 0, "
+                             f"got {value!r}")
         self.defaults["lr"] = value
         for group in self.param_groups:
             group["lr"] = value
@@ -190,6 +192,7 @@ class Optimizer:
                 f"when creating it or bind them with add_param_group({{'params': ...}})"
             )
         loss = closure() if closure is not None else None
+        self._check_grad_shapes()
         work = [
             [(p, p.grad.data) for p in group["params"] if p.requires_grad and p.grad is not None]
             for group in self.param_groups
@@ -214,6 +217,21 @@ class Optimizer:
                 if self.flush_every and state["step"] % self.flush_every == 0:
                     flush_subnormals(state)
         return loss
+
+    def _check_grad_shapes(self):
+        """A gradient must have its parameter's shape: the in-place update would
+        broadcast a (3,) gradient onto a (2, 3) parameter, moving every row alike."""
+        index = 0
+        for group in self.param_groups:
+            for p in group["params"]:
+                grad = p.grad
+                if grad is not None and p.requires_grad and grad.shape != p.shape:
+                    raise ValueError(
+                        f"{type(self).__name__}.step(): parameter {_describe(p, index)} has a "
+                        f"gradient of shape {tuple(grad.shape)}; it must have the "
+                        f"parameter's shape {tuple(p.shape)}"
+                    )
+                index += 1
 
     def _clip(self, work):
         if self.clipnorm is not None:

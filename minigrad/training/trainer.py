@@ -20,7 +20,7 @@ from minigrad import backend, config
 from minigrad.core import Variable
 from minigrad.data.dataset import Dataset
 from minigrad.data.loader import DataLoader
-from minigrad.training.callbacks.base import CallbackList
+from minigrad.training.callbacks.base import CallbackList, print_message
 from minigrad.training.callbacks.progress import ProgressBar, format_logs
 from minigrad.training.checkpoint import read_checkpoint, restore_checkpoint
 from minigrad.training.compiled import compiled_config, fully_built, make_optimizer
@@ -31,17 +31,12 @@ __all__ = ["evaluate", "fit", "predict", "train_step"]
 
 
 @contextlib.contextmanager
-def _inference(model):
-    """Evaluation mode (every submodule and the global flag) without a graph;
-    each submodule's own training flag is restored afterwards."""
-    flags = [(m, m.training) for m in model.modules()]
-    model.eval()
-    try:
-        with config.no_grad(), config.eval_mode():
-            yield
-    finally:
-        for m, flag in flags:
-            m.training = flag
+def _inference():
+    """Evaluation mode without a graph, through the context flags alone: the
+    modules' own ``training`` flags are never touched, so a forward pass of the
+    same model in another thread keeps its mode."""
+    with config.no_grad(), config.eval_mode():
+        yield
 
 
 def _build(model, loader):
@@ -53,7 +48,7 @@ def _build(model, loader):
         raise ValueError("fit: the training data has no samples")
     batch = dataset.get_batch(slice(0, n))
     x, _ = split_batch(batch, model.device, float_dtype(model))
-    with _inference(model):
+    with _inference():
         model(x)
 
 
@@ -115,7 +110,9 @@ class _Means:
 
 def _train_epoch(model, loader, callbacks, device, dtype):
     """One pass over ``loader``; the epoch's mean logs, or None if a callback
-    stopped training part-way."""
+    stopped training part-way. Every step trains: the layers' flags are set at
+    the start of the epoch (a callback may have changed them) and the context
+    flag around each step, even inside ``minigrad.eval_mode()``."""
     compiled = model.compiled
     model.train()
     means = _Means()
@@ -123,7 +120,8 @@ def _train_epoch(model, loader, callbacks, device, dtype):
         x, y = split_batch(data, device, dtype)
         n = x.shape[0]
         callbacks.on_train_batch_begin(batch, {"size": n})
-        logs = train_step(model, model.optimizer, compiled.loss, x, y, compiled.metrics)
+        with config.using_config("train", True):
+            logs = train_step(model, model.optimizer, compiled.loss, x, y, compiled.metrics)
         means.add(logs, n)
         callbacks.on_train_batch_end(batch, {**logs, "size": n})
         if model.stop_training:
@@ -137,7 +135,7 @@ def _evaluate(model, loader, op):
     compiled = model.compiled
     device, dtype = model.device, float_dtype(model)
     means = _Means()
-    with _inference(model):
+    with _inference():
         for data in loader:
             x, y = split_batch(data, device, dtype)
             if y is None:
@@ -174,6 +172,12 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=N
     they are sorted); or ``validation_data=(x_val, y_val)`` (or a Dataset or
     DataLoader). Its results are logged as ``val_loss``, ``val_<metric>``.
 
+    Modes: every epoch's batches run in training mode (``model.train()``);
+    validation runs under ``minigrad.eval_mode()``, leaving the layers' flags
+    alone. When ``fit`` returns, or raises during training, the model is in
+    evaluation mode (``model.eval()``), so ``model(x)`` gives inference
+    results, as in Keras; call ``model.train()`` before an explicit loop.
+
     ``callbacks``: a list of :class:`~minigrad.training.callbacks.Callback`.
     ``verbose``: 0 silent, 1 a progress bar (one line per epoch when stdout is
     not a terminal or tqdm is missing), 2 one line per epoch.
@@ -182,7 +186,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=N
     :func:`save_checkpoint` (with the callbacks): the model, the optimizer,
     the callbacks' states, the history so far and the random state are
     restored, and training continues at the checkpoint's epoch; the final
-    weights equal those of an uninterrupted run. ``initial_epoch`` (default 0,
+    weights equal those of an uninterrupted run. A checkpoint saved after a
+    callback stopped training (EarlyStopping, TerminateOnNaN) resumes to no
+    further step. ``initial_epoch`` (default 0,
     or the checkpoint's epoch) numbers the first epoch; ``epochs`` is the
     index at which training ends, as in Keras.
     """
@@ -216,22 +222,28 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=N
     callback_list = CallbackList([*given, history], model, params)
     model.history = history
     model.stop_training = False
-    callback_list.on_train_begin()
-    if checkpoint is not None:
-        restore_checkpoint(checkpoint, resume_from, model, model.optimizer,
-                           callbacks=callback_list)
     logs = {}
-    for epoch in range(initial_epoch, epochs):
-        callback_list.on_epoch_begin(epoch)
-        logs = _train_epoch(model, train, callback_list, device, dtype)
-        if logs is None:
-            break
-        if val is not None:
-            logs.update({f"val_{k}": v for k, v in _evaluate(model, val, "fit").items()})
-        logs["lr"] = model.optimizer.lr
-        callback_list.on_epoch_end(epoch, logs)
-        if model.stop_training:
-            break
+    try:
+        callback_list.on_train_begin()
+        if checkpoint is not None:
+            restore_checkpoint(checkpoint, resume_from, model, model.optimizer,
+                               callbacks=callback_list)
+            if model.stop_training and verbose:
+                print_message(f"fit: {str(resume_from)!r} was saved after a callback stopped "
+                              f"training; no further epoch to run")
+        for epoch in range(initial_epoch, epochs):
+            if model.stop_training:  # restored from a checkpoint saved after the stop
+                break
+            callback_list.on_epoch_begin(epoch)
+            logs = _train_epoch(model, train, callback_list, device, dtype)
+            if logs is None:
+                break
+            if val is not None:
+                logs.update({f"val_{k}": v for k, v in _evaluate(model, val, "fit").items()})
+            logs["lr"] = model.optimizer.lr
+            callback_list.on_epoch_end(epoch, logs)
+    finally:
+        model.eval()  # fit returns, or raises, with a model ready for inference
     callback_list.on_train_end(logs)
     return history
 
@@ -261,6 +273,10 @@ def predict(model, x, batch_size=None):
     """The model's outputs for ``x``, batch by batch in evaluation mode without a
     graph, as one host (numpy) array, as Keras' ``predict`` returns.
 
+    Evaluation mode comes from ``minigrad.eval_mode()`` alone (as in
+    ``evaluate``): the layers' ``training`` flags are not changed, so a
+    training forward pass in another thread keeps its dropout.
+
     ``x``: an array or Variable (samples on the first axis), or a Dataset or
     DataLoader (the first element of each batch is the input). Dropout is off
     unless a layer asks for Monte-Carlo dropout (``Dropout(mc=True)``).
@@ -269,7 +285,7 @@ def predict(model, x, batch_size=None):
     loader = make_loader("predict", x, None, batch_size, False, model.device)
     device, dtype = model.device, float_dtype(model)
     outputs = []
-    with _inference(model):
+    with _inference():
         for data in loader:
             x_batch, _ = split_batch(data, device, dtype)
             out = model(x_batch)

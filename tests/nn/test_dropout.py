@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -57,6 +59,22 @@ def test_pytorch_and_keras_ways_to_keep_dropout_on(device):
 def test_zero_rate_is_identity_and_bad_rates_raise(device):
     x = _ones(device)
     np.testing.assert_array_equal(nn.Dropout(0.0)(x).numpy(), x.numpy())
-    for rate in (-0.1, 1.0, 1.5):
+    for rate in (-0.1, 1.0, 1.5, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="rate must be in \\[0, 1\\)"):
             nn.Dropout(rate)
+
+
+@pytest.mark.parametrize("rate", ["0.5", None, True, [0.5]])
+def test_a_rate_that_is_not_a_number_is_named_with_its_type(rate):
+    with pytest.raises(TypeError, match=f"rate must be a real number in \\[0, 1\\), got "
+                                        f"{re.escape(repr(rate))} of type {type(rate).__name__}"):
+        nn.Dropout(rate)
+
+
+def test_mc_dropout_context_drops_in_evaluation_mode_without_changing_the_layer(device):
+    layer = nn.Dropout(0.5).eval()
+    x = _ones(device)
+    with minigrad.eval_mode(), nn.mc_dropout():
+        assert (layer(x).numpy() == 0).mean() == pytest.approx(0.5, abs=0.03)
+    assert layer.mc is False and layer.training is False
+    np.testing.assert_array_equal(layer(x).numpy(), x.numpy())

@@ -293,6 +293,36 @@ def test_parameter_groups_use_their_own_hyperparameters():
     assert opt.param_groups[-1]["lr"] == 0.2 and opt.param_groups[-1]["momentum"] == 0.9
 
 
+def test_lr_setter_refuses_nan_inf_and_non_positive():
+    opt = optim.SGD([Parameter(np.ones(2))], lr=0.1)
+    for bad in (math.nan, math.inf, 0.0, -0.1):
+        with pytest.raises(ValueError, match=f"SGD: lr must be a finite number > 0, got {bad}"):
+            opt.lr = bad
+    assert opt.lr == 0.1
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_step_refuses_a_gradient_of_another_shape(name):
+    """A (3,) gradient would broadcast onto a (2, 3) parameter and move both rows alike."""
+    b = Parameter(np.zeros(3), name="b")
+    W = Parameter(np.ones((2, 3)), name="W")
+    opt = getattr(optim, name)([b, W], lr=0.1)
+    b.grad = Variable(np.ones(3))
+    W.grad = Variable(np.ones(3))
+    with pytest.raises(ValueError, match=rf"{name}.step\(\): parameter 'W' \(shape \(2, 3\)\) "
+                                         rf"has a gradient of shape \(3,\); it must have the "
+                                         rf"parameter's shape \(2, 3\)"):
+        opt.step()
+    np.testing.assert_array_equal(W.numpy(), 1.0)  # nothing was updated
+    np.testing.assert_array_equal(b.numpy(), 0.0)
+    unnamed = Parameter(np.ones((2, 3)))
+    opt = optim.SGD([b, unnamed], lr=0.1)
+    unnamed.grad = Variable(np.ones((1, 3)))
+    with pytest.raises(ValueError, match=r"parameter at position 1 \(shape \(2, 3\)\) has a "
+                                         r"gradient of shape \(1, 3\)"):
+        opt.step()
+
+
 def test_zero_grad_and_closure():
     w = Parameter(np.array([2.0]))
     opt = optim.SGD([w], lr=0.25)
@@ -370,8 +400,9 @@ def test_get_optimizer():
 @pytest.mark.parametrize(
     "make, match",
     [
-        (lambda w: optim.SGD([w], lr=0.0), "lr must be a number > 0, got 0.0"),
-        (lambda w: optim.Adam([w], lr=-1e-3), "lr must be a number > 0, got -0.001"),
+        (lambda w: optim.SGD([w], lr=0.0), "lr must be a finite number > 0, got 0.0"),
+        (lambda w: optim.Adam([w], lr=-1e-3), "lr must be a finite number > 0, got -0.001"),
+        (lambda w: optim.SGD([w], lr=math.inf), "lr must be a finite number > 0, got inf"),
         (
             lambda w: optim.Adam([w], betas=(0.9, 1.0)),
             r"betas must be two numbers in \[0, 1\), got \(0.9, 1.0\)",

@@ -1,6 +1,7 @@
 """Learning-rate schedules against their closed forms; plateau logic; 1-cycle shape; state."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -270,3 +271,33 @@ def test_group_added_after_the_schedule_is_an_error():
 def test_bad_arguments(make, match):
     with pytest.raises(ValueError, match=match):
         make(sgd(0.1))
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -0.5, "0.5", None])
+def test_lambda_lr_refuses_a_factor_that_is_not_a_rate(value):
+    def lr_lambda(t):
+        return 1.0 if t < 2 else value
+
+    opt = sgd(0.1)
+    sched = optim.LambdaLR(opt, lr_lambda)
+    sched.step()
+    with pytest.raises(ValueError, match=rf"LambdaLR: lr_lambda\(2\) returned "
+                                         rf"{re.escape(repr(value))} for parameter group 0; "
+                                         rf"expected a finite number >= 0"):
+        sched.step()
+    assert opt.lr == 0.1  # the last good rate stays
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -0.5])
+def test_a_schedule_that_gives_a_bad_rate_is_named_with_its_step(value):
+    opt = sgd(0.1)
+    sched = optim.LearningRateScheduler(opt, lambda t, lr: lr if t < 3 else value)
+    sched.step(), sched.step()
+    with pytest.raises(ValueError, match=rf"LearningRateScheduler: the learning rate at step "
+                                         rf"t=3 is {value!r} \(parameter group 0\); a schedule "
+                                         rf"must give a finite number >= 0"):
+        sched.step()
+    assert opt.lr == 0.1
+    warm = sgd(0.1)
+    optim.LinearWarmup(warm, 2, start_factor=0.0)  # a rate of 0 is allowed
+    assert warm.lr == 0.0

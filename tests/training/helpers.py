@@ -1,4 +1,6 @@
 """Small synthetic problems and models for the training tests."""
+import threading
+
 import numpy as np
 
 import minigrad
@@ -64,3 +66,36 @@ class Recorder(Callback):
 
     def on_train_end(self, logs=None):
         self.calls.append("train_end")
+
+
+class Gate(nn.Module):
+    """Identity; in the thread ``held`` names, it signals ``inside`` and waits for
+    ``release``, holding that thread in the middle of a forward pass."""
+
+    def __init__(self):
+        super().__init__()
+        self.held = None
+        self.inside, self.release = threading.Event(), threading.Event()
+
+    def forward(self, x):
+        if threading.current_thread() is self.held:
+            self.inside.set()
+            assert self.release.wait(timeout=30)
+        return x
+
+
+def hold_during(gate, work):
+    """Run ``work()`` in another thread and return once it is held inside the gate."""
+    errors = []
+
+    def run():
+        try:
+            work()
+        except Exception as e:  # noqa: BLE001  (the caller checks the list)
+            errors.append(e)
+
+    thread = threading.Thread(target=run)
+    gate.held = thread
+    thread.start()
+    assert gate.inside.wait(timeout=30)
+    return thread, errors

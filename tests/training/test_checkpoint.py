@@ -7,11 +7,14 @@ import pytest
 import minigrad
 from minigrad import F, optim, training
 from minigrad.training import (
+    Callback,
     EarlyStopping,
     LRSchedulerCallback,
     ModelCheckpoint,
     ReduceLROnPlateau,
+    TerminateOnNaN,
 )
+from tests.training.callbacks.test_loggers import NanAt
 from tests.training.helpers import assert_same_weights, blobs, compiled_mlp, mlp, weights
 
 
@@ -135,3 +138,76 @@ def test_checkpoint_writes_leave_no_temporary_files(tmp_path):
     assert saved["epoch"] == 2
     for key, value in weights(model).items():
         np.testing.assert_array_equal(saved["model"][key], value)
+
+
+# -- a run that a callback stopped stays stopped ----------------------------------------
+
+class StepCounter(Callback):
+    def __init__(self):
+        self.steps = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+
+
+@pytest.mark.parametrize("restore_best_weights", [False, True])
+def test_resuming_a_run_early_stopping_ended_trains_no_further_step(tmp_path,
+                                                                    restore_best_weights):
+    x, y = blobs(n=40)
+    path = str(tmp_path / "ck.npz")
+
+    def run(**kwargs):
+        model, counter = compiled_mlp(dropout=0.3), StepCounter()
+        stopper = EarlyStopping(monitor="loss", min_delta=100.0,  # stops after epoch 1
+                                restore_best_weights=restore_best_weights)
+        history = training.fit(model, x, y, epochs=10, batch_size=8, verbose=0,
+                               callbacks=[stopper, ModelCheckpoint(path, monitor="loss"),
+                                          counter], **kwargs)
+        return model, history, stopper, counter
+
+    minigrad.manual_seed(0)
+    model, history, stopper, counter = run()
+    assert stopper.stopped_epoch == 1 and counter.steps == 10
+    assert training.load_checkpoint(path, restore_rng=False)["callbacks"]["EarlyStopping"][
+        "stopped"] is True
+    resumed, history2, stopper2, counter2 = run(resume_from=path)
+    assert counter2.steps == 0
+    assert stopper2.stopped_epoch == 1
+    assert history2.epoch == history.epoch == [0, 1]
+    assert_same_weights(resumed, model)  # with restore_best_weights: the best epoch's, again
+    assert not any(m.training for m in resumed.modules())
+
+
+def test_resuming_after_terminate_on_nan_trains_no_further_step(tmp_path):
+    """A checkpoint saved at the end of a run TerminateOnNaN stopped carries the stop."""
+    x, y = blobs(n=32)
+    path = str(tmp_path / "end.npz")
+
+    class SaveAtEnd(Callback):
+        order = 100
+
+        def on_train_end(self, logs=None):
+            done = len(self.model.history.epoch)
+            training.save_checkpoint(path, self.model, self.model.optimizer, epoch=done,
+                                     callbacks=self.params["callbacks"])
+
+    def run(**kwargs):
+        model, counter, stopper = mlp(), StepCounter(), TerminateOnNaN()
+        training.compile(model, optimizer="sgd", loss=NanAt(6))  # epoch 1, batch 2
+        training.fit(model, x, y, epochs=5, batch_size=8, verbose=0,
+                     callbacks=[stopper, SaveAtEnd(), counter], **kwargs)
+        return stopper, counter
+
+    stopper, counter = run()
+    assert (stopper.stopped_epoch, stopper.stopped_batch) == (1, 2) and counter.steps == 7
+    stopper2, counter2 = run(resume_from=path)
+    assert counter2.steps == 0
+    assert (stopper2.stopped_epoch, stopper2.stopped_batch) == (1, 2)
+
+
+def test_terminate_on_nan_forgets_an_earlier_run():
+    stopper = TerminateOnNaN()
+    stopper.stopped_epoch, stopper.stopped_batch = 3, 1
+    assert stopper.state_dict()["stopped"] is True
+    stopper.on_train_begin()
+    assert stopper.state_dict() == {}

@@ -10,10 +10,12 @@ from minigrad.nn.constraints import MaxNorm
 from minigrad.nn.regularizers import L2
 from minigrad.training import Callback
 from tests.training.helpers import (
+    Gate,
     Recorder,
     assert_same_weights,
     blobs,
     compiled_mlp,
+    hold_during,
     mlp,
     weights,
 )
@@ -182,3 +184,96 @@ def test_module_methods():
     assert len(history.history["loss"]) == 2
     assert set(model.evaluate(x, y)) == {"loss", "accuracy"}
     assert model.predict(x).shape == (30, 3)
+
+
+# -- training and evaluation modes --------------------------------------------------------
+
+def _all_training(model):
+    return [m.training for m in model.modules()]
+
+
+def test_fit_trains_in_training_mode_and_returns_in_evaluation_mode(device):
+    x, y = blobs(n=32)
+    model = compiled_mlp(device, dropout=0.5)
+    model.eval()  # fit trains in training mode whatever the mode before
+    seen = []
+
+    class Modes(Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(all(_all_training(self.model)))
+
+        def on_epoch_end(self, epoch, logs=None):  # after validation and a predict
+            self.model.predict(x[:4])
+            seen.append(all(_all_training(self.model)))
+
+    training.fit(model, x, y, epochs=2, batch_size=8, validation_split=0.25,
+                 callbacks=[Modes()], verbose=0)
+    assert len(seen) == 2 * 3 + 2 and all(seen)
+    assert not any(_all_training(model))
+    xv = minigrad.Variable(minigrad.to_device(x, device))
+    first = model(xv).numpy()
+    np.testing.assert_array_equal(first, model(xv).numpy())  # no dropout: inference
+    np.testing.assert_allclose(first, training.predict(model, x), rtol=1e-6, atol=1e-6)
+
+
+def test_fit_trains_even_inside_eval_mode():
+    class Probe(nn.Module):
+        """Identity that records the mode each forward pass runs in."""
+
+        def __init__(self):
+            super().__init__()
+            self.modes = []
+
+        def forward(self, x):
+            self.modes.append(self._is_training())
+            return x
+
+    x, y = blobs(n=32)
+    probe = Probe()
+    model = nn.Sequential(nn.Dense(8, activation="relu"), probe, nn.Dense(3))
+    training.compile(model, optimizer="sgd", loss="softmax_cross_entropy")
+    with minigrad.eval_mode():
+        training.fit(model, x, y, epochs=1, batch_size=8, validation_data=(x, y), verbose=0)
+    # the build pass, four training steps, four validation batches
+    assert probe.modes == [False] + [True] * 4 + [False] * 4
+
+
+@pytest.mark.parametrize("end", ["exception", "early_stopping"])
+def test_fit_ends_in_evaluation_mode_however_it_ends(end):
+    x, y = blobs(n=32)
+    model = compiled_mlp(dropout=0.5)
+
+    class Fail(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            raise RuntimeError("broken callback")
+
+    if end == "exception":
+        with pytest.raises(RuntimeError, match="broken callback"):
+            training.fit(model, x, y, epochs=3, callbacks=[Fail()], verbose=0)
+    else:
+        stopper = training.EarlyStopping(monitor="loss", min_delta=100.0)
+        training.fit(model, x, y, epochs=5, callbacks=[stopper], verbose=0)
+        assert stopper.stopped_epoch == 1
+    assert not any(_all_training(model))
+
+
+@pytest.mark.parametrize("op", ["predict", "evaluate"])
+def test_inference_in_another_thread_leaves_training_forwards_alone(op):
+    """Thread B is held in the middle of predict / evaluate while thread A runs
+    training forward passes of the same model: every one of them drops units."""
+    x = np.ones((64, 8), np.float32)
+    gate = Gate()
+    model = nn.Sequential(gate, nn.Dense(32, in_features=8), nn.Dropout(0.5))
+    training.compile(model, optimizer="sgd", loss="mse")
+    model.train()
+    if op == "predict":
+        thread, errors = hold_during(gate, lambda: training.predict(model, x))
+    else:
+        thread, errors = hold_during(gate, lambda: training.evaluate(model, x, np.ones((64, 32))))
+    try:
+        dropped = [(model(minigrad.Variable(x)).numpy() == 0).mean() for _ in range(20)]
+    finally:
+        gate.release.set()
+        thread.join()
+    assert not errors
+    assert min(dropped) > 0.3  # about half the units, in every training forward

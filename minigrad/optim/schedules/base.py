@@ -43,9 +43,20 @@ class LRScheduler:
 
     def _set_lrs(self, lrs):
         groups = self._groups()
+        lrs = [self._checked(i, lr) for i, lr in enumerate(lrs)]
         for group, lr in zip(groups, lrs):
-            group["lr"] = float(lr)
-        self.last_lr = [float(lr) for lr in lrs]
+            group["lr"] = lr
+        self.last_lr = lrs
+
+    def _checked(self, group, lr) -> float:
+        """``lr`` as a float, if it is a finite number >= 0: a NaN, infinite or
+        negative rate would silently ruin every parameter at the next step."""
+        if not _is_number(lr) or not 0 <= lr < math.inf:
+            raise ValueError(
+                f"{type(self).__name__}: the learning rate at step t={self.t} is {lr!r} "
+                f"(parameter group {group}); a schedule must give a finite number >= 0"
+            )
+        return float(lr)
 
     def _groups(self):
         groups = self.optimizer.param_groups

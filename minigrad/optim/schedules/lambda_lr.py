@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+
 from minigrad.optim.schedules.base import LRScheduler, _is_number
 
 __all__ = ["LambdaLR", "LearningRateScheduler"]
@@ -26,7 +29,14 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer)
 
     def lr_at(self, t):
-        return [base * float(f(t)) for base, f in zip(self.base_lrs, self.lr_lambdas)]
+        lrs = []
+        for i, (base, f) in enumerate(zip(self.base_lrs, self.lr_lambdas)):
+            factor = f(t)
+            if not _is_number(factor) or not 0 <= factor < math.inf:
+                raise ValueError(f"LambdaLR: lr_lambda({t}) returned {factor!r} for parameter "
+                                 f"group {i}; expected a finite number >= 0")
+            lrs.append(base * factor)
+        return lrs
 
 
 class LearningRateScheduler(LRScheduler):
@@ -53,9 +63,9 @@ class LearningRateScheduler(LRScheduler):
         lrs = []
         for group in self._groups():
             lr = self.schedule(t, group["lr"])
-            if not _is_number(lr):
+            if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
                 raise TypeError(
                     f"LearningRateScheduler: schedule({t}, lr) returned {lr!r}, expected a number"
                 )
-            lrs.append(float(lr))
+            lrs.append(lr)  # a NaN, infinite or negative rate is refused by _set_lrs
         return lrs

@@ -12,6 +12,7 @@ __all__ = [
     "load_callback_states",
     "monitor_mode",
     "print_message",
+    "stop_again",
 ]
 
 
@@ -37,7 +38,10 @@ class Callback:
     other callback's update of the epoch). Callbacks whose state matters for
     resuming (a schedule's position, early stopping's patience counter) return
     it from ``state_dict()``; checkpoints save it and ``fit(resume_from=...)``
-    gives it back through ``load_state_dict()``.
+    gives it back through ``load_state_dict()``. A callback that stopped
+    training keeps that in its state and, when the state is loaded, sets
+    ``self.model.stop_training`` again (:func:`stop_again`), so a run resumed
+    from a checkpoint saved after the stop trains no further.
     """
 
     order = 0
@@ -153,6 +157,13 @@ def load_callback_states(callbacks, states) -> list:
             cb.load_state_dict(states[key])
             used.add(key)
     return [key for key in states if key not in used]
+
+
+def stop_again(callback):
+    """Stop the model's training once more: what a callback's ``load_state_dict``
+    calls when the saved state says it had stopped training."""
+    if callback.model is not None:
+        callback.model.stop_training = True
 
 
 def print_message(text):

@@ -5,7 +5,7 @@ import math
 import warnings
 
 from minigrad import backend
-from minigrad.training.callbacks.base import Callback, monitor_mode, print_message
+from minigrad.training.callbacks.base import Callback, monitor_mode, print_message, stop_again
 
 __all__ = ["EarlyStopping", "copy_weights"]
 
@@ -27,6 +27,9 @@ class EarlyStopping(Callback):
     training ran out of epochs without stopping). Epochs before
     ``start_from_epoch`` are ignored (warm-up). ``best_epoch`` and
     ``stopped_epoch`` (0 if it never stopped) count from 0.
+
+    The stop is part of the saved state: a checkpoint written after it (the
+    stopping epoch's, by ``ModelCheckpoint``) resumes to no further epoch.
     """
 
     def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto",
@@ -96,7 +99,8 @@ class EarlyStopping(Callback):
             self.model.load_state_dict(self.best_weights)
 
     def state_dict(self):
-        return {"wait": self.wait, "stopped_epoch": self.stopped_epoch, "best": self.best,
+        return {"wait": self.wait, "stopped": self.stopped_epoch > 0,
+                "stopped_epoch": self.stopped_epoch, "best": self.best,
                 "best_epoch": self.best_epoch, "best_weights": self.best_weights}
 
     def load_state_dict(self, state):
@@ -105,6 +109,8 @@ class EarlyStopping(Callback):
         self.best = state["best"]
         self.best_epoch = state["best_epoch"]
         self.best_weights = state["best_weights"]
+        if state.get("stopped", self.stopped_epoch > 0):
+            stop_again(self)
 
 
 def copy_weights(model) -> dict:

@@ -5,7 +5,12 @@ import csv
 import os
 
 from minigrad.nn.utils import grad_norms
-from minigrad.training.callbacks.base import Callback, is_finite_number, print_message
+from minigrad.training.callbacks.base import (
+    Callback,
+    is_finite_number,
+    print_message,
+    stop_again,
+)
 
 __all__ = ["CSVLogger", "GradientNormLogger", "TerminateOnNaN"]
 
@@ -52,14 +57,24 @@ class TerminateOnNaN(Callback):
 
     Prints which epoch and batch (both counted from 1) and keeps them, counted
     from 0, in ``stopped_epoch`` and ``stopped_batch``. The interrupted epoch
-    does not reach ``on_epoch_end``: no history row and no checkpoint for it.
+    does not reach ``on_epoch_end``: no history row and no checkpoint for it,
+    so resuming from ``ModelCheckpoint``'s last file runs that epoch again
+    (lower the learning rate first). The stop is part of this callback's
+    state: a checkpoint saved after it (``save_checkpoint(...,
+    callbacks=...)`` at the end of training) resumes to no further step.
     """
 
     def __init__(self):
+        self._reset()
+
+    def _reset(self):
         self.epoch = 0
         self.stopped_epoch = None
         self.stopped_batch = None
         self.message = None
+
+    def on_train_begin(self, logs=None):
+        self._reset()
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -76,6 +91,18 @@ class TerminateOnNaN(Callback):
                         f"batch {batch + 1}{steps}; training stopped")
         print_message(self.message)
         self.model.stop_training = True
+
+    def state_dict(self):
+        if self.stopped_epoch is None:
+            return {}
+        return {"stopped": True, "stopped_epoch": self.stopped_epoch,
+                "stopped_batch": self.stopped_batch, "message": self.message}
+
+    def load_state_dict(self, state):
+        if state.get("stopped"):
+            self.stopped_epoch, self.stopped_batch = state["stopped_epoch"], state["stopped_batch"]
+            self.message = state["message"]
+            stop_again(self)
 
 
 class GradientNormLogger(Callback):

@@ -38,9 +38,11 @@ class LearningRateScheduler(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         for group in _groups(self):
             lr = self.schedule(epoch, group["lr"])
-            if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr):
-                raise ValueError(f"LearningRateScheduler: schedule({epoch}, {group['lr']}) "
-                                 f"returned {lr!r}, expected a finite number")
+            if isinstance(lr, bool) or not isinstance(lr, numbers.Real) \
+                    or not 0 <= lr < math.inf:
+                raise ValueError(f"LearningRateScheduler: at epoch {epoch}, schedule({epoch}, "
+                                 f"{group['lr']}) returned {lr!r}; expected a finite "
+                                 f"number >= 0")
             group["lr"] = float(lr)
         if self.verbose:
             print_message(f"Epoch {epoch + 1}: LearningRateScheduler set the learning rate "

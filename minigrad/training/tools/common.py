@@ -90,7 +90,7 @@ def build(model, data_loader):
     if fully_built(model):
         return
     x, _ = next(batches(model, data_loader))
-    with _inference(model):
+    with _inference():
         model(x)
 
 

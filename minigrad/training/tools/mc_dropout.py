@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from minigrad import backend
 from minigrad.core import Variable
-from minigrad.nn.dropout import Dropout
+from minigrad.nn.dropout import Dropout, mc_dropout
 from minigrad.training.inputs import float_dtype, make_loader, split_batch
 from minigrad.training.trainer import _inference
 
@@ -23,8 +23,9 @@ def mc_predict(model, x, T=50, batch_size=None, transform=None, return_samples=F
 
     Everything else runs as in ``predict``: evaluation mode (batch norm uses its running
     statistics), no graph, batch by batch (``batch_size`` defaults to 32). The dropout
-    layers are switched to Monte-Carlo mode (``Dropout(mc=True)``) for the call only;
-    the model's modes and flags are given back afterwards. ``transform`` is applied to
+    layers drop units through :func:`minigrad.nn.mc_dropout`, a context flag of this
+    thread: no layer's attributes change, so a ``predict`` of the same model in
+    another thread stays deterministic. ``transform`` is applied to
     each pass's output before averaging, e.g. ``F.softmax`` for a model that returns
     logits (average probabilities, not logits). ``return_samples=True`` adds the
     ``(T, n, ...)`` array of all passes: ``mean, std, samples``.
@@ -37,24 +38,17 @@ def mc_predict(model, x, T=50, batch_size=None, transform=None, return_samples=F
                          f"rate > 0, so all {T} passes would give the same output")
     loader = make_loader("mc_predict", x, None, batch_size, False, model.device)
     device, dtype = model.device, float_dtype(model)
-    flags = [(m, m.mc) for m in dropouts]
     parts = []
-    try:
-        for m in dropouts:
-            m.mc = True
-        with _inference(model):
-            for data in loader:
-                xb, _ = split_batch(data, device, dtype)
-                outs = []
-                for _ in range(T):
-                    out = model(xb)
-                    if transform is not None:
-                        out = transform(out)
-                    outs.append(out.data if isinstance(out, Variable) else out)
-                parts.append(backend.namespace(outs[0]).stack(outs, axis=0))
-    finally:
-        for m, flag in flags:
-            m.mc = flag
+    with _inference(), mc_dropout():
+        for data in loader:
+            xb, _ = split_batch(data, device, dtype)
+            outs = []
+            for _ in range(T):
+                out = model(xb)
+                if transform is not None:
+                    out = transform(out)
+                outs.append(out.data if isinstance(out, Variable) else out)
+            parts.append(backend.namespace(outs[0]).stack(outs, axis=0))
     if not parts:
         raise ValueError("mc_predict: x has no samples")
     xp = backend.namespace(parts[0])

@@ -61,7 +61,7 @@ def _mean_loss(model, loss_fn, data):
     """The sample-weighted mean data loss (no penalties) in evaluation mode, no graph."""
     total, count = 0.0, 0
     stream = batches(model, data)
-    with _inference(model):
+    with _inference():
         for _ in range(len(data)):
             x, y = next(stream)
             total += float(loss_fn(model(x), y).item()) * x.shape[0]
@@ -85,7 +85,7 @@ def check_initial_loss(model, x, y, num_classes=None, loss=None, rtol=0.2, batch
     build(model, data)
     if num_classes is None:
         xb, _ = next(batches(model, data))
-        with _inference(model):
+        with _inference():
             num_classes = model(xb).shape[-1]
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"check_initial_loss: num_classes must be an integer >= 2, "

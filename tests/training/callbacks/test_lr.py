@@ -32,6 +32,10 @@ def test_learning_rate_scheduler_values():
 def test_learning_rate_scheduler_checks_the_value_and_prints(capsys):
     with pytest.raises(ValueError, match=r"schedule\(0, 0.1\) returned None"):
         _fit([LearningRateScheduler(lambda epoch, lr: None)])
+    for bad in (-0.1, math.inf, math.nan):
+        with pytest.raises(ValueError, match=rf"at epoch 1, schedule\(1, 0.1\) returned {bad}; "
+                                             rf"expected a finite number >= 0"):
+            _fit([LearningRateScheduler(lambda epoch, lr: lr if epoch == 0 else bad)], epochs=2)
     with pytest.raises(TypeError, match="must be a function"):
         LearningRateScheduler(0.1)
     _fit([LearningRateScheduler(lambda epoch, lr: 0.5 / (epoch + 1), verbose=1)], epochs=2)

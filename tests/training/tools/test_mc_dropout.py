@@ -5,6 +5,7 @@ import pytest
 import minigrad
 from minigrad import F, nn
 from minigrad.training.tools import mc_predict
+from tests.training.helpers import Gate, hold_during
 
 
 def _model(device, rate=0.5):
@@ -27,6 +28,24 @@ def test_mean_and_std_over_stochastic_passes(device, rng):
     np.testing.assert_array_equal(model.predict(x), before)
     assert all(m.training for m in model.modules())
     assert model[1].mc is False
+
+
+def test_a_predict_in_another_thread_stays_deterministic(rng):
+    """Thread B is held in the middle of mc_predict while thread A predicts with the
+    same model: A's predictions have no dropout."""
+    gate = Gate()
+    model = nn.Sequential(gate, nn.Dense(16, in_features=4), nn.Dropout(0.5))
+    x = rng.normal(size=(10, 4)).astype(np.float32)
+    before = model.predict(x)
+    thread, errors = hold_during(gate, lambda: mc_predict(model, x, T=2))
+    try:
+        during = [model.predict(x) for _ in range(3)]
+    finally:
+        gate.release.set()
+        thread.join()
+    assert not errors
+    for out in during:
+        np.testing.assert_array_equal(out, before)
 
 
 def test_the_mean_is_unbiased_for_a_linear_head(device, rng):
