@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from minigrad import backend, config
-from minigrad.backend.npz import load_npz, save_npz
+from minigrad.io.npz import load_npz, save_npz
 from minigrad.core import Parameter, Variable
 from minigrad.nn.init import get_initializer
 from minigrad.nn.constraints import get_constraint

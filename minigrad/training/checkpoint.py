@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 import warnings
 
-from minigrad.backend.checkpoint import load_tree, rng_states, save_tree, set_rng_states
+from minigrad.backend.random_state import rng_states, set_rng_states
+from minigrad.io.tree import load_tree, save_tree
 from minigrad.training.callbacks.base import callback_states, load_callback_states
 
 __all__ = ["load_checkpoint", "read_checkpoint", "restore_checkpoint", "save_checkpoint"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 
-from minigrad.fileio import atomic_writer
+from minigrad.io.atomic import atomic_writer
 
 __all__ = ["plot_history", "plot_lr_finder"]
 

@@ -5,8 +5,8 @@ import os
 
 import numpy as np  # the .npz format is numpy's
 
-from minigrad.backend.registry import to_numpy
-from minigrad.fileio import atomic_writer
+from minigrad.backend import to_numpy
+from minigrad.io.atomic import atomic_writer
 
 
 def save_npz(path, arrays: dict) -> None:

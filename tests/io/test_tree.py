@@ -1,12 +1,11 @@
-"""Atomic files of nested state and the backends' random states."""
+"""Checkpoint trees: nested state in one atomic .npz file."""
 import math
 
 import numpy as np
 import pytest
 
-import minigrad
 from minigrad import backend
-from minigrad.backend.checkpoint import load_tree, rng_states, save_tree, set_rng_states
+from minigrad.io.tree import load_tree, save_tree
 
 
 def test_nested_structures_round_trip(device, tmp_path):
@@ -61,17 +60,3 @@ def test_not_a_tree(tmp_path):
     (tmp_path / "junk.npz").write_bytes(b"junk")
     with pytest.raises(ValueError, match="not a readable checkpoint"):
         load_tree(tmp_path / "junk.npz")
-
-
-def test_rng_states_restore_the_draws(device, tmp_path):
-    minigrad.manual_seed(5)
-    gen = backend.get_backend(device)
-    save_tree(tmp_path / "rng.npz", {"rng": rng_states()})
-    first = backend.to_numpy(gen.uniform((4,), device=device))
-    gen.uniform((10,), device=device)
-    assert set_rng_states(load_tree(tmp_path / "rng.npz")["rng"]) == []
-    np.testing.assert_array_equal(backend.to_numpy(gen.uniform((4,), device=device)), first)
-
-
-def test_unknown_backends_are_skipped():
-    assert set_rng_states({"tpu": {}}) == ["tpu"]

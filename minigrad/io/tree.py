@@ -1,4 +1,4 @@
-"""Atomic files of nested state (dicts, lists, numbers, strings, arrays), and RNG states.
+"""Atomic files of nested state: dicts, lists, numbers, strings and arrays (checkpoint trees).
 
 A training checkpoint holds the model's arrays, the optimizer's state (nested
 dicts keyed by ints, tuples of hyperparameters), schedule positions and the
@@ -15,11 +15,10 @@ import zipfile
 
 import numpy as np  # the file format is numpy's .npz
 
-from minigrad.backend.npz import save_npz
-from minigrad.backend.registry import _BACKENDS, get_backend, is_array
+from minigrad.backend import is_array
+from minigrad.io.npz import save_npz
 
 _TREE = "__tree__"
-_DEVICE_OF_BACKEND = {"numpy": "cpu", "strict": "strict", "cupy": "cuda"}
 
 
 def save_tree(path, tree) -> None:
@@ -91,21 +90,3 @@ def _decode(value, arrays):
         return [_decode(v, arrays) for v in value["__list__"]]
     return tuple(_decode(v, arrays) for v in value["__tuple__"])
 
-
-def rng_states() -> dict:
-    """``{backend name: generator state}`` for every backend loaded so far."""
-    return {name: b.rng_state() for name, b in _BACKENDS.items()}
-
-
-def set_rng_states(states: dict) -> list:
-    """Restore what :func:`rng_states` returned; returns the names of backends
-    that could not be loaded on this machine (their states are skipped)."""
-    skipped = []
-    for name, state in states.items():
-        try:
-            backend = get_backend(_DEVICE_OF_BACKEND[name])
-        except (KeyError, RuntimeError):
-            skipped.append(name)
-            continue
-        backend.set_rng_state(state)
-    return skipped

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import minigrad
-from minigrad.backend.npz import load_npz, save_npz
+from minigrad.io.npz import load_npz, save_npz
 
 
 def test_round_trip_keeps_values_and_dtypes(tmp_path, device):

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from minigrad.fileio import atomic_writer
+from minigrad.io.atomic import atomic_writer
 
 
 def test_the_file_appears_whole_when_the_block_ends(tmp_path):
