@@ -17,7 +17,7 @@ def save_npz(path, arrays: dict) -> None:
     file intact, never a truncated one. ``path`` is used exactly as given (no
     ``.npz`` suffix is appended).
     """
-    with atomic_writer(path, suffix=".npz") as f:
+    with atomic_writer(path) as f:
         np.savez(f, **{name: to_numpy(a) for name, a in arrays.items()})
 
 
