@@ -23,14 +23,6 @@ def _temporary(directory, target, pid, token="0123abcd"):
     return path
 
 
-@pytest.fixture
-def dead_pid():
-    """The pid of a process that has exited (and been reaped)."""
-    proc = subprocess.Popen([sys.executable, "-c", ""])
-    proc.wait()
-    return proc.pid
-
-
 def test_the_file_appears_whole_when_the_block_ends(tmp_path):
     path = tmp_path / "out.bin"
     with atomic_writer(path) as f:
