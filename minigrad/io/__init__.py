@@ -12,8 +12,8 @@ These modules use numpy for the bytes of host files, never to compute.
 """
 from minigrad.io.atomic import atomic_writer
 from minigrad.io.idx import read_idx, write_idx
-from minigrad.io.npz import load_npz, save_npz
+from minigrad.io.npz import UnreadableFileError, load_npz, save_npz
 from minigrad.io.tree import load_tree, save_tree
 
-__all__ = ["atomic_writer", "load_npz", "load_tree", "read_idx", "save_npz", "save_tree",
-           "write_idx"]
+__all__ = ["UnreadableFileError", "atomic_writer", "load_npz", "load_tree", "read_idx",
+           "save_npz", "save_tree", "write_idx"]

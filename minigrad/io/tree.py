@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
 
 import numpy as np  # the file format is numpy's .npz
 
 from minigrad.backend import is_array
-from minigrad.io.npz import save_npz
+from minigrad.io.npz import UnreadableFileError, load_npz, save_npz
 
-_TREE = "__tree__"
+TREE_ENTRY = "__tree__"  # the entry holding the structure as JSON
 
 
 def save_tree(path, tree) -> None:
@@ -31,29 +30,30 @@ def save_tree(path, tree) -> None:
     arrays = {}
     encoded = _encode(tree, arrays, "tree")
     text = json.dumps(encoded, allow_nan=True)
-    arrays[_TREE] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    arrays[TREE_ENTRY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     save_npz(path, arrays)
 
 
 def load_tree(path):
     """The structure written by :func:`save_tree`, with host (numpy) arrays.
 
-    A file that is not such a checkpoint (missing, truncated, another format)
-    raises ValueError naming ``path``.
+    A file that is not such a tree (empty, truncated, damaged, a plain ``.npz``
+    such as ``Module.save`` writes, another format) raises
+    :class:`~minigrad.io.npz.UnreadableFileError` naming ``path``; a missing file
+    is a ``FileNotFoundError``.
     """
     path = os.fspath(path)
+    entries = load_npz(path)
+    if TREE_ENTRY not in entries:
+        raise UnreadableFileError(
+            path, f"an .npz archive without the {TREE_ENTRY!r} entry of a checkpoint (weights "
+                  f"saved by Module.save are read with module.load(path))")
     try:
-        with open(path, "rb") as f, np.load(f, allow_pickle=False) as data:
-            entries = {name: data[name] for name in data.files}
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise ValueError(f"load_tree: {path!r} is not a readable checkpoint ({e})") from e
-    if _TREE not in entries:
-        raise ValueError(f"load_tree: {path!r} is an .npz file but not a minigrad checkpoint "
-                         f"(it has no {_TREE!r} entry)")
-    structure = json.loads(entries.pop(_TREE).tobytes().decode("utf-8"))
-    return _decode(structure, entries)
+        structure = json.loads(entries.pop(TREE_ENTRY).tobytes().decode("utf-8"))
+        return _decode(structure, entries)
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise UnreadableFileError(
+            path, f"its checkpoint structure is damaged ({type(e).__name__}: {e})") from e
 
 
 def _encode(value, arrays, where):

@@ -69,7 +69,11 @@ def load_checkpoint(path, model=None, optimizer=None, schedule=None, *, callback
 
 
 def read_checkpoint(path) -> dict:
-    """The checkpoint at ``path`` as a dict (host arrays), checked but not applied."""
+    """The checkpoint at ``path`` as a dict (host arrays), checked but not applied.
+
+    An empty, truncated, damaged or foreign file raises
+    :class:`~minigrad.io.npz.UnreadableFileError` (a ValueError) naming ``path``.
+    """
     tree = load_tree(path)
     if not isinstance(tree, dict) or tree.get("format") != _FORMAT:
         raise ValueError(f"load_checkpoint: {os.fspath(path)!r} is not a training checkpoint "

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 from minigrad import backend
+from minigrad.io.npz import UnreadableFileError
 from minigrad.io.tree import load_tree, save_tree
+from tests.io.damaged import DAMAGES
 
 
 def test_nested_structures_round_trip(device, tmp_path):
@@ -53,10 +55,28 @@ def test_a_failed_write_keeps_the_old_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["t.npz"]
 
 
-def test_not_a_tree(tmp_path):
+def test_a_plain_npz_is_not_a_tree(tmp_path):
     np.savez(tmp_path / "plain.npz", a=np.zeros(2))
-    with pytest.raises(ValueError, match="not a minigrad checkpoint"):
+    with pytest.raises(UnreadableFileError, match="without the '__tree__' entry") as info:
         load_tree(tmp_path / "plain.npz")
-    (tmp_path / "junk.npz").write_bytes(b"junk")
-    with pytest.raises(ValueError, match="not a readable checkpoint"):
-        load_tree(tmp_path / "junk.npz")
+    assert "plain.npz' is not a readable minigrad file" in str(info.value)
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_tree_is_refused_naming_it(tmp_path, damage):
+    save_tree(tmp_path / "good.npz", {"w": np.arange(64, dtype=np.float32), "step": 3})
+    path = tmp_path / "tree.npz"
+    path.write_bytes(DAMAGES[damage]((tmp_path / "good.npz").read_bytes()))
+    with pytest.raises(UnreadableFileError, match="is not a readable minigrad file") as info:
+        load_tree(path)
+    assert repr(str(path)) in str(info.value)
+
+
+@pytest.mark.parametrize("structure", [b"{not json", b'{"__array__": "a9"}', b'{"__set__": []}'],
+                         ids=["bad json", "missing array", "unknown container"])
+def test_a_damaged_structure_is_refused_naming_the_file(tmp_path, structure):
+    path = tmp_path / "tree.npz"
+    np.savez(path, __tree__=np.frombuffer(structure, np.uint8))
+    with pytest.raises(UnreadableFileError, match="checkpoint structure is damaged") as info:
+        load_tree(path)
+    assert repr(str(path)) in str(info.value)
