@@ -13,8 +13,8 @@ from minigrad.training import (
     ModelCheckpoint,
     ReduceLROnPlateau,
 )
-from tests.io.damaged import DAMAGES
 from tests.training.helpers import assert_same_weights, blobs, compiled_mlp, mlp, weights
+from tests.io.damaged import DAMAGES
 
 
 def _callbacks(path):
