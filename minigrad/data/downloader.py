@@ -9,8 +9,8 @@ import sys
 import urllib.request
 import zlib
 
-from minigrad.io.idx import GZIP_MAGIC
 from minigrad.io.atomic import atomic_writer
+from minigrad.io.idx import GZIP_MAGIC
 
 _CHUNK = 1 << 20
 

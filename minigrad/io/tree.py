@@ -51,7 +51,7 @@ def load_tree(path):
     try:
         structure = json.loads(entries.pop(TREE_ENTRY).tobytes().decode("utf-8"))
         return _decode(structure, entries)
-    except (ValueError, KeyError, TypeError, AttributeError) as e:
+    except (ValueError, KeyError, TypeError) as e:  # JSON, a missing array, a bad shape
         raise UnreadableFileError(
             path, f"its checkpoint structure is damaged ({type(e).__name__}: {e})") from e
 
@@ -89,4 +89,3 @@ def _decode(value, arrays):
     if "__list__" in value:
         return [_decode(v, arrays) for v in value["__list__"]]
     return tuple(_decode(v, arrays) for v in value["__tuple__"])
-
