@@ -32,7 +32,6 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -44,6 +43,7 @@ except ImportError:  # not on Windows
 
 import minigrad
 from minigrad import functions as F
+from minigrad.io import atomic_writer
 
 try:
     import torch
@@ -368,17 +368,9 @@ def print_case(case):
 
 
 def write_json(path, payload):
-    """Write ``payload`` to ``path`` atomically (temp file in the same folder, then rename)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".bench-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(payload, f, indent=2)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Write ``payload`` to ``path`` with minigrad's atomic and durable writer."""
+    with atomic_writer(path) as f:
+        f.write(json.dumps(payload, indent=2).encode("utf-8"))
 
 
 def parse_args(argv=None):

@@ -20,7 +20,7 @@ def write_atomic(path, text):
     """Write ``text`` to ``path`` through a temporary file and a rename, so a reader
     never sees half a file and an interrupted run leaves the old one intact."""
     # imported here: the PyTorch workers import this module and should not load minigrad
-    from minigrad.fileio import atomic_writer
+    from minigrad.io.atomic import atomic_writer
 
     with atomic_writer(path) as f:
         f.write(text.encode("utf-8"))

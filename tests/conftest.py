@@ -4,6 +4,8 @@
 array-api-strict); ``pytest --backend=numpy`` (or ``strict``, ``cupy``) picks one.
 """
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -55,3 +57,11 @@ def rng():
 @pytest.fixture(autouse=True)
 def _seed():
     minigrad.manual_seed(0)
+
+
+@pytest.fixture
+def dead_pid():
+    """The pid of a process that has exited (and been reaped): a killed writer's."""
+    proc = subprocess.Popen([sys.executable, "-c", ""])
+    proc.wait()
+    return proc.pid

@@ -37,6 +37,7 @@ from minigrad.backend.registry import (
     to_numpy,
     zeros,
 )
+from minigrad.backend.random_state import rng_states, set_rng_states
 
 __all__ = [
     "as_array",
@@ -56,6 +57,8 @@ __all__ = [
     "manual_seed",
     "namespace",
     "normalize_device",
+    "rng_states",
+    "set_rng_states",
     "to_device",
     "to_numpy",
 ]

@@ -3,7 +3,6 @@ from minigrad.data.augment import affine, random_affine
 from minigrad.data.dataset import ArrayDataset, Dataset, Subset, TensorDataset
 from minigrad.data.downloader import DownloadError, check_file, download, file_checksums
 from minigrad.data.encoding import one_hot, to_categorical
-from minigrad.data.idx import read_idx, write_idx
 from minigrad.data.loader import DataLoader
 from minigrad.data.mnist import MNIST, FashionMNIST, data_home, load_data
 from minigrad.data.splits import (
@@ -13,6 +12,7 @@ from minigrad.data.splits import (
     train_test_split,
     validation_split,
 )
+from minigrad.io.idx import read_idx, write_idx
 
 __all__ = [
     "affine",

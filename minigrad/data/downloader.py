@@ -9,8 +9,8 @@ import sys
 import urllib.request
 import zlib
 
-from minigrad.data.idx import GZIP_MAGIC
-from minigrad.fileio import atomic_writer
+from minigrad.io.atomic import atomic_writer
+from minigrad.io.idx import GZIP_MAGIC
 
 _CHUNK = 1 << 20
 
@@ -65,8 +65,10 @@ def download(urls, dest, checksums=None, timeout=30.0) -> str:
 
     Each try streams into a temporary file next to ``dest``, checks the length
     against ``Content-Length`` and ``checksums`` (see :func:`check_file`), and only
-    then renames it to ``dest``: a partial or corrupt download never takes its
-    place. ``DownloadError`` lists every URL tried and why it failed.
+    then renames it to ``dest`` (durably: :func:`minigrad.io.atomic.atomic_writer`):
+    a partial or corrupt download never takes its place. The temporary file of a
+    killed try is removed by the next one. ``DownloadError`` lists every URL
+    tried and why it failed.
     """
     dest = os.path.abspath(os.fspath(dest))
     os.makedirs(os.path.dirname(dest), exist_ok=True)

@@ -17,7 +17,7 @@ import os
 from minigrad import backend
 from minigrad.data.dataset import ArrayDataset
 from minigrad.data import downloader
-from minigrad.data.idx import read_idx
+from minigrad.io.idx import read_idx
 
 ENV_VAR = "MINIGRAD_DATA"
 FILES = {

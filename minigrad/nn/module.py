@@ -17,10 +17,12 @@ statistics) are registered with :meth:`Module.register_buffer`.
 """
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
 
 from minigrad import backend, config
-from minigrad.backend.npz import load_npz, save_npz
+from minigrad.io.npz import load_npz, save_npz
+from minigrad.io.tree import TREE_ENTRY
 from minigrad.core import Parameter, Variable
 from minigrad.nn.init import get_initializer
 from minigrad.nn.constraints import get_constraint
@@ -363,8 +365,22 @@ class Module:
         save_npz(path, self.state_dict())
 
     def load(self, path, strict=True):
-        """Load the ``.npz`` file written by :meth:`save`; returns ``self``."""
-        self.load_state_dict(load_npz(path), strict=strict)
+        """Load the ``.npz`` file written by :meth:`save`; returns ``self``.
+
+        A file that is empty, truncated, damaged or of another format raises
+        :class:`~minigrad.io.npz.UnreadableFileError`; a training checkpoint, or
+        arrays that do not fit this module, a ValueError. Both name ``path``.
+        """
+        path = os.fspath(path)
+        state = load_npz(path)
+        if TREE_ENTRY in state:
+            raise ValueError(f"Module.load: {path!r} is a training checkpoint, not a file of "
+                             f"Module.save; load it with minigrad.training.load_checkpoint"
+                             f"(path, model)")
+        try:
+            self.load_state_dict(state, strict=strict)
+        except ValueError as e:
+            raise ValueError(f"Module.load({path!r}): {e}") from e
         return self
 
     # -- printing -------------------------------------------------------------

@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 import warnings
 
-from minigrad.backend.checkpoint import load_tree, rng_states, save_tree, set_rng_states
+from minigrad.backend.random_state import rng_states, set_rng_states
+from minigrad.io.tree import load_tree, save_tree
 from minigrad.training.callbacks.base import callback_states, load_callback_states
 
 __all__ = ["load_checkpoint", "read_checkpoint", "restore_checkpoint", "save_checkpoint"]
@@ -68,7 +69,11 @@ def load_checkpoint(path, model=None, optimizer=None, schedule=None, *, callback
 
 
 def read_checkpoint(path) -> dict:
-    """The checkpoint at ``path`` as a dict (host arrays), checked but not applied."""
+    """The checkpoint at ``path`` as a dict (host arrays), checked but not applied.
+
+    An empty, truncated, damaged or foreign file raises
+    :class:`~minigrad.io.npz.UnreadableFileError` (a ValueError) naming ``path``.
+    """
     tree = load_tree(path)
     if not isinstance(tree, dict) or tree.get("format") != _FORMAT:
         raise ValueError(f"load_checkpoint: {os.fspath(path)!r} is not a training checkpoint "

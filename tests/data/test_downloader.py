@@ -1,6 +1,8 @@
+import contextlib
 import gzip
 import hashlib
 import os
+import sys
 
 import pytest
 
@@ -42,6 +44,21 @@ def test_an_existing_file_survives_a_failed_download(server, tmp_path):
     with pytest.raises(DownloadError):
         download([server.url("/a/f.gz")], dest, GOOD, timeout=5)
     assert dest.read_bytes() == b"old" and os.listdir(tmp_path) == ["f.gz"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="leftovers are cleaned where flock exists")
+@pytest.mark.parametrize("route", ["/a/f.gz", "/missing/f.gz"], ids=["success", "failure"])
+def test_the_next_attempt_removes_what_a_killed_download_left(server, tmp_path, dead_pid, route):
+    """A download killed mid-way leaves its hidden temporary file; the next
+    attempt on the same file removes it, whether that attempt succeeds or not."""
+    server.routes["/a/f.gz"] = (BODY, False)
+    dest = tmp_path / "f.gz"
+    left = tmp_path / f".f.gz.{dead_pid}.0123abcd.tmp"
+    left.write_bytes(BODY[:100])
+    with contextlib.suppress(DownloadError):
+        download([server.url(route)], dest, GOOD, timeout=5)
+    assert not left.exists()
+    assert os.listdir(tmp_path) == (["f.gz"] if route == "/a/f.gz" else [])
 
 
 def test_falls_through_to_the_next_mirror(server, tmp_path):

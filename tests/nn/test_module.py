@@ -4,6 +4,8 @@ import pytest
 import minigrad
 from minigrad import F, Parameter, Variable, nn
 from minigrad.backend import device_of, to_numpy
+from minigrad.io import UnreadableFileError
+from tests.io.damaged import DAMAGES
 
 
 class Block(nn.Module):
@@ -157,6 +159,34 @@ def test_load_into_lazy_layers_builds_them(tmp_path, device):
     model.eval(), fresh.eval()
     assert fresh[0].W.device == device
     np.testing.assert_array_equal(fresh(_x(device)).numpy(), model(_x(device)).numpy())
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_load_refuses_a_damaged_file_by_name_and_changes_nothing(tmp_path, damage):
+    Net().save(tmp_path / "good.npz")
+    path = tmp_path / "net.npz"
+    path.write_bytes(DAMAGES[damage]((tmp_path / "good.npz").read_bytes()))
+    net = Net()
+    before = {k: to_numpy(v).copy() for k, v in net.state_dict().items()}
+    with pytest.raises(UnreadableFileError, match="is not a readable minigrad file") as info:
+        net.load(path)
+    assert repr(str(path)) in str(info.value)
+    for key, value in net.state_dict().items():
+        np.testing.assert_array_equal(to_numpy(value), before[key])
+
+
+def test_load_names_the_file_whose_arrays_do_not_fit(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, kernel=np.zeros((4, 3), np.float32))  # an .npz from elsewhere
+    with pytest.raises(ValueError, match=r"Module.load\('.*other.npz'\): .*missing keys"):
+        Net().load(path)
+
+
+def test_load_of_a_training_checkpoint_points_to_load_checkpoint(tmp_path):
+    net = Net()
+    minigrad.training.save_checkpoint(tmp_path / "ck.npz", net, epoch=1)
+    with pytest.raises(ValueError, match="is a training checkpoint.*load_checkpoint"):
+        net.load(tmp_path / "ck.npz")
 
 
 def test_load_state_dict_errors_name_keys_and_shapes():

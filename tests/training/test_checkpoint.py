@@ -6,6 +6,7 @@ import pytest
 
 import minigrad
 from minigrad import F, optim, training
+from minigrad.io import UnreadableFileError
 from minigrad.training import (
     Callback,
     EarlyStopping,
@@ -16,6 +17,7 @@ from minigrad.training import (
 )
 from tests.training.callbacks.test_loggers import NanAt
 from tests.training.helpers import assert_same_weights, blobs, compiled_mlp, mlp, weights
+from tests.io.damaged import DAMAGES
 
 
 def _callbacks(path):
@@ -65,11 +67,11 @@ def test_resume_from_something_else_is_an_error(tmp_path):
     training.fit(model, x, y, verbose=0)
     weights_only = str(tmp_path / "weights.npz")
     model.save(weights_only)
-    with pytest.raises(ValueError, match="not a minigrad checkpoint"):
+    with pytest.raises(ValueError, match="without the '__tree__' entry of a checkpoint"):
         training.fit(model, x, y, resume_from=weights_only, verbose=0)
     broken = tmp_path / "broken.npz"
     broken.write_bytes(b"PK\x03\x04 not really a zip file")
-    with pytest.raises(ValueError, match="not a readable checkpoint"):
+    with pytest.raises(ValueError, match="broken.npz' is not a readable minigrad file"):
         training.fit(model, x, y, resume_from=str(broken), verbose=0)
     with pytest.raises(FileNotFoundError):
         training.fit(model, x, y, resume_from=str(tmp_path / "missing.npz"), verbose=0)
@@ -126,6 +128,18 @@ def test_load_checkpoint_checks_what_it_is_given(tmp_path):
     fresh = mlp()
     assert training.load_checkpoint(path, fresh)["epoch"] == 1  # lazy layers built from the file
     assert_same_weights(fresh, model)
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_load_checkpoint_refuses_a_damaged_file_by_name(tmp_path, damage):
+    model = mlp()
+    model(minigrad.Variable(blobs(n=2)[0]))
+    training.save_checkpoint(tmp_path / "good.npz", model, epoch=1)
+    path = tmp_path / "ck.npz"
+    path.write_bytes(DAMAGES[damage]((tmp_path / "good.npz").read_bytes()))
+    with pytest.raises(UnreadableFileError, match="is not a readable minigrad file") as info:
+        training.load_checkpoint(path, mlp())
+    assert repr(str(path)) in str(info.value)
 
 
 def test_checkpoint_writes_leave_no_temporary_files(tmp_path):

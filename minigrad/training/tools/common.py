@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from minigrad import backend
-from minigrad.backend.checkpoint import rng_states, set_rng_states
+from minigrad.backend.random_state import rng_states, set_rng_states
 from minigrad.functions.loss import get_loss
 from minigrad.nn.module import Module
 from minigrad.optim import OPTIMIZERS, Optimizer, get_optimizer

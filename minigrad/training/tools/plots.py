@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 
-from minigrad.fileio import atomic_writer
+from minigrad.io.atomic import atomic_writer
 
 __all__ = ["plot_history", "plot_lr_finder"]
 
@@ -29,7 +29,7 @@ def _save(fig, path):
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lstrip(".").lower() or "png"
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with atomic_writer(path, suffix="." + ext) as f:
+    with atomic_writer(path) as f:
         fig.savefig(f, format=ext, dpi=100)
     return path
 

@@ -1,4 +1,4 @@
-"""Atomic files of nested state (dicts, lists, numbers, strings, arrays), and RNG states.
+"""Atomic files of nested state: dicts, lists, numbers, strings and arrays (checkpoint trees).
 
 A training checkpoint holds the model's arrays, the optimizer's state (nested
 dicts keyed by ints, tuples of hyperparameters), schedule positions and the
@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
 
 import numpy as np  # the file format is numpy's .npz
 
-from minigrad.backend.npz import save_npz
-from minigrad.backend.registry import _BACKENDS, get_backend, is_array
+from minigrad.backend import is_array
+from minigrad.io.npz import UnreadableFileError, load_npz, save_npz
 
-_TREE = "__tree__"
-_DEVICE_OF_BACKEND = {"numpy": "cpu", "strict": "strict", "cupy": "cuda"}
+TREE_ENTRY = "__tree__"  # the entry holding the structure as JSON
 
 
 def save_tree(path, tree) -> None:
@@ -32,29 +30,30 @@ def save_tree(path, tree) -> None:
     arrays = {}
     encoded = _encode(tree, arrays, "tree")
     text = json.dumps(encoded, allow_nan=True)
-    arrays[_TREE] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    arrays[TREE_ENTRY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     save_npz(path, arrays)
 
 
 def load_tree(path):
     """The structure written by :func:`save_tree`, with host (numpy) arrays.
 
-    A file that is not such a checkpoint (missing, truncated, another format)
-    raises ValueError naming ``path``.
+    A file that is not such a tree (empty, truncated, damaged, a plain ``.npz``
+    such as ``Module.save`` writes, another format) raises
+    :class:`~minigrad.io.npz.UnreadableFileError` naming ``path``; a missing file
+    is a ``FileNotFoundError``.
     """
     path = os.fspath(path)
+    entries = load_npz(path)
+    if TREE_ENTRY not in entries:
+        raise UnreadableFileError(
+            path, f"an .npz archive without the {TREE_ENTRY!r} entry of a checkpoint (weights "
+                  f"saved by Module.save are read with module.load(path))")
     try:
-        with open(path, "rb") as f, np.load(f, allow_pickle=False) as data:
-            entries = {name: data[name] for name in data.files}
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise ValueError(f"load_tree: {path!r} is not a readable checkpoint ({e})") from e
-    if _TREE not in entries:
-        raise ValueError(f"load_tree: {path!r} is an .npz file but not a minigrad checkpoint "
-                         f"(it has no {_TREE!r} entry)")
-    structure = json.loads(entries.pop(_TREE).tobytes().decode("utf-8"))
-    return _decode(structure, entries)
+        structure = json.loads(entries.pop(TREE_ENTRY).tobytes().decode("utf-8"))
+        return _decode(structure, entries)
+    except (ValueError, KeyError, TypeError) as e:  # JSON, a missing array, a bad shape
+        raise UnreadableFileError(
+            path, f"its checkpoint structure is damaged ({type(e).__name__}: {e})") from e
 
 
 def _encode(value, arrays, where):
@@ -90,22 +89,3 @@ def _decode(value, arrays):
     if "__list__" in value:
         return [_decode(v, arrays) for v in value["__list__"]]
     return tuple(_decode(v, arrays) for v in value["__tuple__"])
-
-
-def rng_states() -> dict:
-    """``{backend name: generator state}`` for every backend loaded so far."""
-    return {name: b.rng_state() for name, b in _BACKENDS.items()}
-
-
-def set_rng_states(states: dict) -> list:
-    """Restore what :func:`rng_states` returned; returns the names of backends
-    that could not be loaded on this machine (their states are skipped)."""
-    skipped = []
-    for name, state in states.items():
-        try:
-            backend = get_backend(_DEVICE_OF_BACKEND[name])
-        except (KeyError, RuntimeError):
-            skipped.append(name)
-            continue
-        backend.set_rng_state(state)
-    return skipped

@@ -1,12 +1,13 @@
-"""Atomic files of nested state and the backends' random states."""
+"""Checkpoint trees: nested state in one atomic .npz file."""
 import math
 
 import numpy as np
 import pytest
 
-import minigrad
 from minigrad import backend
-from minigrad.backend.checkpoint import load_tree, rng_states, save_tree, set_rng_states
+from minigrad.io.npz import UnreadableFileError
+from minigrad.io.tree import load_tree, save_tree
+from tests.io.damaged import DAMAGES
 
 
 def test_nested_structures_round_trip(device, tmp_path):
@@ -54,24 +55,28 @@ def test_a_failed_write_keeps_the_old_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["t.npz"]
 
 
-def test_not_a_tree(tmp_path):
+def test_a_plain_npz_is_not_a_tree(tmp_path):
     np.savez(tmp_path / "plain.npz", a=np.zeros(2))
-    with pytest.raises(ValueError, match="not a minigrad checkpoint"):
+    with pytest.raises(UnreadableFileError, match="without the '__tree__' entry") as info:
         load_tree(tmp_path / "plain.npz")
-    (tmp_path / "junk.npz").write_bytes(b"junk")
-    with pytest.raises(ValueError, match="not a readable checkpoint"):
-        load_tree(tmp_path / "junk.npz")
+    assert "plain.npz' is not a readable minigrad file" in str(info.value)
 
 
-def test_rng_states_restore_the_draws(device, tmp_path):
-    minigrad.manual_seed(5)
-    gen = backend.get_backend(device)
-    save_tree(tmp_path / "rng.npz", {"rng": rng_states()})
-    first = backend.to_numpy(gen.uniform((4,), device=device))
-    gen.uniform((10,), device=device)
-    assert set_rng_states(load_tree(tmp_path / "rng.npz")["rng"]) == []
-    np.testing.assert_array_equal(backend.to_numpy(gen.uniform((4,), device=device)), first)
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_tree_is_refused_naming_it(tmp_path, damage):
+    save_tree(tmp_path / "good.npz", {"w": np.arange(64, dtype=np.float32), "step": 3})
+    path = tmp_path / "tree.npz"
+    path.write_bytes(DAMAGES[damage]((tmp_path / "good.npz").read_bytes()))
+    with pytest.raises(UnreadableFileError, match="is not a readable minigrad file") as info:
+        load_tree(path)
+    assert repr(str(path)) in str(info.value)
 
 
-def test_unknown_backends_are_skipped():
-    assert set_rng_states({"tpu": {}}) == ["tpu"]
+@pytest.mark.parametrize("structure", [b"{not json", b'{"__array__": "a9"}', b'{"__set__": []}'],
+                         ids=["bad json", "missing array", "unknown container"])
+def test_a_damaged_structure_is_refused_naming_the_file(tmp_path, structure):
+    path = tmp_path / "tree.npz"
+    np.savez(path, __tree__=np.frombuffer(structure, np.uint8))
+    with pytest.raises(UnreadableFileError, match="checkpoint structure is damaged") as info:
+        load_tree(path)
+    assert repr(str(path)) in str(info.value)

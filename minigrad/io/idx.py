@@ -1,4 +1,4 @@
-"""IDX bytes to host (numpy) arrays and back.
+"""IDX files (the MNIST format), gzip-compressed or raw: bytes to host arrays and back.
 
 The IDX format (LeCun et al., the MNIST files) is a 4-byte magic number --
 two zero bytes, a type code, the number of dimensions -- then one big-endian
@@ -9,9 +9,17 @@ digits", file-format section.
 """
 from __future__ import annotations
 
+import gzip
+import os
 import struct
+import zlib
 
-import numpy as np
+import numpy as np  # host bytes of the IDX format
+
+from minigrad import backend
+from minigrad.io.atomic import atomic_writer
+
+GZIP_MAGIC = b"\x1f\x8b"
 
 # type code -> big-endian numpy dtype
 IDX_DTYPES = {
@@ -78,3 +86,43 @@ def encode_idx(array) -> bytes:
         raise ValueError(f"encode_idx: IDX stores 1 to 255 dimensions, got shape {array.shape}")
     header = struct.pack(f">HBB{array.ndim}I", 0, code, array.ndim, *array.shape)
     return header + np.ascontiguousarray(array, dtype=IDX_DTYPES[code]).tobytes()
+
+
+def read_idx_bytes(path) -> bytes:
+    """The IDX bytes of ``path``, decompressed if the file is gzip (told by its first bytes)."""
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data.startswith(GZIP_MAGIC):
+        return data
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as e:
+        raise ValueError(
+            f"IDX file {path!r}: corrupt or truncated gzip data ({e}); delete it and "
+            f"download it again"
+        ) from e
+
+
+def read_idx(path, device=None):
+    """The array stored in the IDX file ``path`` (gzip or raw), on ``device`` (default ``"cpu"``).
+
+    A bad magic number, an unknown type code or a truncated file is a ``ValueError``
+    that names the file.
+    """
+    path = os.fspath(path)
+    return backend.to_device(parse_idx(read_idx_bytes(path), source=path), device or "cpu")
+
+
+def write_idx(path, array, compress=None) -> None:
+    """Write ``array`` (uint8, int8, int16, int32, float32 or float64) as an IDX file.
+
+    ``compress``: gzip the file; ``None`` (default) gzips when ``path`` ends in ``.gz``.
+    Written through :func:`~minigrad.io.atomic.atomic_writer` (atomic and durable).
+    """
+    path = os.fspath(path)
+    data = encode_idx(backend.to_numpy(array))
+    if compress if compress is not None else path.endswith(".gz"):
+        data = gzip.compress(data, mtime=0)
+    with atomic_writer(path) as f:
+        f.write(data)
