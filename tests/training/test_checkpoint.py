@@ -15,9 +15,9 @@ from minigrad.training import (
     ReduceLROnPlateau,
     TerminateOnNaN,
 )
+from tests.io.damaged import DAMAGES
 from tests.training.callbacks.test_loggers import NanAt
 from tests.training.helpers import assert_same_weights, blobs, compiled_mlp, mlp, weights
-from tests.io.damaged import DAMAGES
 
 
 def _callbacks(path):
