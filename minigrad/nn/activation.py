@@ -55,6 +55,9 @@ class PReLU(Module):
     ``num_parameters=1`` shares one slope; ``num_parameters=C`` learns one per
     channel of axis 1 (features of (N, C) input, channels of NCHW input).
     ``init`` is the initial slope (0.25 as in the paper and PyTorch).
+    ``alpha`` is created at construction (its shape is known), on "cpu" unless
+    moved; as a lazy layer's ``activation`` it moves to the device the layer is
+    built on.
     Paper: He et al., "Delving Deep into Rectifiers" (2015).
     """
 

@@ -84,8 +84,10 @@ def _validation_loader(data, batch_size, device):
 
 
 def float_dtype(model):
+    """The dtype of the model's first floating parameter that has data (lazy
+    layers not built yet have none), else the device's default float."""
     for p in model.parameters():
-        if backend.is_floating(p.dtype, p.xp):
+        if p.is_initialized and backend.is_floating(p.dtype, p.xp):
             return p.dtype
     return backend.default_float_dtype(backend.get_backend(model.device).xp)
 

@@ -37,6 +37,16 @@ def test_compile_accepts_optimizer_objects_and_factories():
     assert isinstance(model.optimizer, optim.RMSProp) and model.optimizer.lr == 0.005
 
 
+def test_an_optimizer_made_before_the_lazy_layers_are_built_trains_them_all():
+    x, y = blobs(n=16, features=20)
+    model = nn.Sequential(nn.Dense(16, in_features=20), nn.Dense(2))  # the case of issue 20
+    opt = optim.Adam(model.parameters())
+    training.compile(model, optimizer=opt, loss="softmax_cross_entropy")
+    training.fit(model, x, y % 2, epochs=1, verbose=0)
+    assert model.optimizer is opt
+    assert all(opt.state[p]["step"] == 1 for p in model.parameters())
+
+
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"optimizer": "adamm", "loss": "mse"}, ValueError, "unknown optimizer 'adamm'"),
     ({"optimizer": 3, "loss": "mse"}, TypeError, "optimizer must be"),
