@@ -8,7 +8,7 @@ from minigrad import functions as F
 from minigrad.core import Parameter, Variable
 from minigrad.functions.conv import pair
 from minigrad.nn.activation import get_activation
-from minigrad.nn.module import KernelAliases, Module
+from minigrad.nn.module import KernelAliases, Module, autocast
 
 __all__ = ["Conv2D", "Conv2d"]
 
@@ -66,7 +66,8 @@ class Conv2D(KernelAliases, Module):
     ``"same"`` (output ceil(H / stride), as Keras) or an int or pair (PyTorch).
     With ``in_channels=None`` the layer is lazy: ``W`` and ``b`` exist from
     construction as uninitialized Parameters and are filled in place at the
-    first call, from the input's channel axis, on the input's device. Initializers
+    first call, from the input's channel axis, on the input's device. Integer
+    and bool input is cast to the layer's dtype. Initializers
     see the kernel's fans with the receptive field: fan_in = in_channels*kh*kw,
     fan_out = filters*kh*kw. See docs/convolution.md.
     """
@@ -138,6 +139,7 @@ class Conv2D(KernelAliases, Module):
         elif shape[1] != self.in_channels:
             raise ValueError(f"{label}: expected input with {self.in_channels} channels on "
                              f"axis 1, got {shape[1]} (input shape {shape})")
+        x = autocast(x, self.W)
         with layer_errors(label):
             y = F.conv2d(x, self.W, self.b, self.stride, self.padding, self.dilation)
         return y if self.activation is None else self.activation(y)

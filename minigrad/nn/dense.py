@@ -6,7 +6,7 @@ from minigrad import functions as F
 from minigrad.core import Parameter, Variable
 from minigrad.nn.activation import ReLU, get_activation
 from minigrad.nn.dropout import Dropout
-from minigrad.nn.module import KernelAliases, Module
+from minigrad.nn.module import KernelAliases, Module, autocast
 
 __all__ = ["Dense", "Linear"]
 
@@ -28,7 +28,8 @@ class Dense(KernelAliases, Module):
     construction as uninitialized Parameters (so an optimizer made at once
     trains them) and are filled in place at the first call, from the last axis
     of the input and on the input's device (Keras and PyTorch's ``LazyLinear``
-    do this). ``activation`` is a name (``"relu"``) or a
+    do this). Integer and bool input is cast to the layer's dtype (Keras'
+    autocast). ``activation`` is a name (``"relu"``) or a
     callable. Regularizers and constraints are stored on the Parameters
     (``W.regularizer``, ``W.constraint``) for the loss and the optimizer.
     """
@@ -95,6 +96,7 @@ class Dense(KernelAliases, Module):
                 f"{self._label()}: expected input with {self.in_features} features on the "
                 f"last axis, got shape {tuple(x.shape)}"
             )
+        x = autocast(x, self.W)
         if self._fused_relu:
             if dropout_rate:
                 return F.linear_relu_dropout(x, self.W, self.b, dropout_rate, training=True)

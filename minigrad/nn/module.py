@@ -431,6 +431,21 @@ class KernelAliases:
         return self.b
 
 
+def autocast(x, weight):
+    """Integer or bool input ``x`` (a Variable or an array) as a constant of
+    ``weight``'s float dtype, as Keras' layers autocast; other input as it is.
+
+    Without it, numpy computes int64 input times float32 weights in float64,
+    silently. Floating input is left as it is (the engine's promotion rules
+    apply); input on another backend is left for the layer's function to report.
+    """
+    data = x.data if isinstance(x, Variable) else x
+    xp = backend.namespace(data)
+    if backend.is_floating(data.dtype, xp) or xp is not backend.namespace(weight.data):
+        return x
+    return Variable(xp.astype(data, weight.dtype), requires_grad=False)
+
+
 def _array_of(value):
     if isinstance(value, Variable):
         return value.data

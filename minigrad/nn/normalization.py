@@ -4,7 +4,7 @@ from __future__ import annotations
 from minigrad import backend
 from minigrad import functions as F
 from minigrad.core import Parameter, Variable
-from minigrad.nn.module import Module
+from minigrad.nn.module import Module, autocast
 
 __all__ = ["BatchNorm", "BatchNormalization", "BatchNorm1d", "BatchNorm2d"]
 
@@ -27,6 +27,7 @@ class BatchNorm(Module):
     ``num_features=None`` it is lazy: ``gamma`` and ``beta`` exist from
     construction as uninitialized Parameters, sized and filled at the first
     call (the running statistics are created then too).
+    Integer and bool input is cast to the layer's dtype.
     ``momentum`` follows PyTorch: Keras' ``momentum=0.99`` is ``momentum=0.01`` here.
 
     Paper: Ioffe & Szegedy, "Batch Normalization: Accelerating Deep Network
@@ -82,6 +83,7 @@ class BatchNorm(Module):
                 f"{self.num_features} channels on axis {self.axis}, got input of shape "
                 f"{tuple(x.shape)}"
             )
+        x = autocast(x, self.gamma)
         return F.batch_norm(
             x, self.gamma, self.beta, self.running_mean, self.running_var,
             training=self._is_training(training), momentum=self.momentum, eps=self.eps,

@@ -345,3 +345,25 @@ def test_explicit_training_argument_and_global_eval_mode(device):
     with minigrad.eval_mode():
         np.testing.assert_array_equal(drop(x).numpy(), x.numpy())
         assert (drop(x, training=True).numpy() == 0).any()
+
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda: nn.Dense(3, in_features=4), (5, 4)),
+    (lambda: nn.Dense(3, activation="relu"), (5, 4)),          # lazy, and the fused node
+    (lambda: nn.Dense(3, in_features=4, dtype="float64"), (5, 4)),
+    (lambda: nn.Conv2D(2, 3), (2, 3, 5, 5)),
+    (lambda: nn.BatchNorm(dtype="float64"), (5, 4)),
+    (lambda: nn.PReLU(4), (5, 4)),
+], ids=["dense", "lazy_dense_relu", "dense64", "conv2d", "batchnorm64", "prelu"])
+@pytest.mark.parametrize("in_dtype", ["int64", "int32", "bool"])
+@pytest.mark.parametrize("wrap", [True, False], ids=["variable", "array"])
+def test_integer_and_bool_input_is_cast_to_the_layer_dtype(make, shape, in_dtype, wrap, device):
+    layer = make().to(device)
+    host = (np.arange(np.prod(shape)).reshape(shape) % 3 - (in_dtype != "bool")).astype(in_dtype)
+    x = Variable(host, device=device) if wrap else minigrad.backend.as_array(host, device=device)
+    y = layer(x)
+    weight = next(layer.parameters())
+    assert y.dtype == weight.dtype and y.device == device
+    expected = layer(Variable(host.astype(str(weight.dtype).split(".")[-1]), device=device))
+    np.testing.assert_array_equal(y.numpy(), expected.numpy())
