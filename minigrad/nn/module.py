@@ -440,6 +440,8 @@ def autocast(x, weight):
     apply); input on another backend is left for the layer's function to report.
     """
     data = x.data if isinstance(x, Variable) else x
+    if data.dtype is weight.data.dtype:  # the common case, decided by one comparison
+        return x
     xp = backend.namespace(data)
     if backend.is_floating(data.dtype, xp) or xp is not backend.namespace(weight.data):
         return x
