@@ -341,7 +341,72 @@ class Parameter(Variable):
 
     ``trainable`` is an alias of ``requires_grad``: a frozen Parameter gets no
     gradient and optimizers skip it.
+
+    ``Parameter(None, name=...)`` is *uninitialized* (PyTorch's
+    ``UninitializedParameter``): a lazy layer creates its Parameters this way
+    at construction, so ``model.parameters()`` lists them and an optimizer
+    made at once holds them, and fills them in place with :meth:`materialize`
+    at its first call, when the input gives their shape. Until then a
+    Parameter has no data, hence no shape, dtype or device: reading any of
+    them raises a RuntimeError that says so. It gets no gradient, so
+    optimizers skip it.
     """
+
+    regularizer = None  # penalty and projection set by Module.add_weight
+    constraint = None
+
+    def __init__(self, data=None, name=None, requires_grad=None, dtype=None, device=None):
+        if data is not None:
+            super().__init__(data, name, requires_grad, dtype, device)
+            return
+        if dtype is not None or device is not None:
+            raise TypeError(f"Parameter(None): an uninitialized Parameter takes its dtype and "
+                            f"device from the array given to materialize(), got dtype={dtype!r}, "
+                            f"device={device!r}")
+        self.name = name
+        self.requires_grad = requires_grad is None or bool(requires_grad)
+
+    @property
+    def is_initialized(self) -> bool:
+        """False until :meth:`materialize` (a lazy layer's first call) gives it data."""
+        return "data" in self.__dict__
+
+    def materialize(self, data):
+        """Give this uninitialized Parameter its array ``data``, in place (the
+        object stays the same, so optimizers holding it train it); returns it."""
+        if "data" in self.__dict__:
+            raise RuntimeError(f"{self._label()}.materialize(): it already has data of shape "
+                               f"{tuple(self.data.shape)}; assign .data to replace it")
+        if not backend.is_array(data):
+            raise TypeError(f"{self._label()}.materialize(): expected a backend array, "
+                            f"got {type(data).__name__}")
+        if self.requires_grad and not backend.is_floating(data.dtype, backend.namespace(data)):
+            raise TypeError(f"{self._label()}.materialize(): {data.dtype} data cannot require "
+                            f"gradients; give floating-point data")
+        self.data = data
+        return self
+
+    def __getattr__(self, name):
+        # Reached only when normal lookup fails, so initialized Parameters never
+        # come here: ``data`` of an uninitialized one, and through it the
+        # properties that read it (shape, dtype, device, ...).
+        if name == "data":
+            raise RuntimeError(
+                f"{self._label()} is not initialized yet: a lazy layer fills it at its "
+                f"first call, from the input's shape. Call the model once on a batch (or "
+                f"summary(input_shape=...)), or give the layer its input size (in_features=, "
+                f"in_channels=, num_features=)"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _label(self):
+        return f"Parameter {self.name!r}" if self.name else "Parameter"
+
+    def __repr__(self):
+        if "data" in self.__dict__:
+            return super().__repr__()
+        extras = f", name={self.name!r}" if self.name else ""
+        return f"{type(self).__name__}(<uninitialized>{extras})"
 
     @property
     def trainable(self):

@@ -287,6 +287,35 @@ def test_parameter_is_a_variable_with_trainable_alias():
     assert not p.requires_grad
 
 
+def test_uninitialized_parameter_says_so_until_materialized(device):
+    p = Parameter(name="W")
+    assert not p.is_initialized and p.requires_grad and p.grad is None
+    assert repr(p) == "Parameter(<uninitialized>, name='W')"
+    assert p.regularizer is None and p.constraint is None
+    for read in (lambda: p.data, lambda: p.shape, lambda: p.dtype, lambda: p.device,
+                 lambda: p + 1, lambda: F.sum(p)):
+        with pytest.raises(RuntimeError, match="Parameter 'W' is not initialized yet.*in_features"):
+            read()
+    with pytest.raises(AttributeError, match="no attribute 'missing'"):
+        p.missing
+    data = Variable(np.arange(3, dtype=np.float32), device=device).data
+    assert p.materialize(data) is p and p.is_initialized and p.data is data
+    assert p.shape == (3,) and p.device == device
+    with pytest.raises(RuntimeError, match="already has data of shape \\(3,\\)"):
+        p.materialize(data)
+
+
+def test_materialize_checks_what_it_is_given():
+    with pytest.raises(TypeError, match="expected a backend array, got list"):
+        Parameter().materialize([1.0])
+    with pytest.raises(TypeError, match="int64 data cannot require gradients"):
+        Parameter(name="k").materialize(np.arange(2))
+    frozen = Parameter(requires_grad=False).materialize(np.arange(2))
+    assert not frozen.requires_grad
+    with pytest.raises(TypeError, match="takes its dtype and device from the array"):
+        Parameter(None, dtype="float32")
+
+
 def test_detach_and_item_and_numpy(device):
     x = Variable(np.array([2.0]), device=device)
     d = (x * 3).detach()

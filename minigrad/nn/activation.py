@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from minigrad import functions as F
 from minigrad.nn.init import constant
-from minigrad.nn.module import Module
+from minigrad.nn.module import Module, autocast
 
 __all__ = [
     "ReLU",
@@ -55,6 +55,9 @@ class PReLU(Module):
     ``num_parameters=1`` shares one slope; ``num_parameters=C`` learns one per
     channel of axis 1 (features of (N, C) input, channels of NCHW input).
     ``init`` is the initial slope (0.25 as in the paper and PyTorch).
+    ``alpha`` is created at construction (its shape is known), on "cpu" unless
+    moved; as a lazy layer's ``activation`` it moves to the device the layer is
+    built on. Integer and bool input is cast to ``alpha``'s dtype.
     Paper: He et al., "Delving Deep into Rectifiers" (2015).
     """
 
@@ -71,7 +74,7 @@ class PReLU(Module):
                 f"PReLU: {self.num_parameters} slopes need input of shape (N, "
                 f"{self.num_parameters}, ...), got {tuple(x.shape)}"
             )
-        return F.prelu(x, self.alpha)
+        return F.prelu(autocast(x, self.alpha), self.alpha)
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"

@@ -5,10 +5,10 @@ import contextlib
 
 from minigrad import backend
 from minigrad import functions as F
-from minigrad.core import Variable
+from minigrad.core import Parameter, Variable
 from minigrad.functions.conv import pair
 from minigrad.nn.activation import get_activation
-from minigrad.nn.module import KernelAliases, Module
+from minigrad.nn.module import KernelAliases, Module, autocast
 
 __all__ = ["Conv2D", "Conv2d"]
 
@@ -64,8 +64,10 @@ class Conv2D(KernelAliases, Module):
     ``kernel_size``, ``strides`` (or PyTorch's ``stride``) and ``dilation``
     are an int or an (height, width) pair; ``padding`` is ``"valid"`` (none),
     ``"same"`` (output ceil(H / stride), as Keras) or an int or pair (PyTorch).
-    With ``in_channels=None`` the layer is lazy: ``W`` is created at the first
-    call from the input's channel axis, on the input's device. Initializers
+    With ``in_channels=None`` the layer is lazy: ``W`` and ``b`` exist from
+    construction as uninitialized Parameters and are filled in place at the
+    first call, from the input's channel axis, on the input's device. Integer
+    and bool input is cast to the layer's dtype. Initializers
     see the kernel's fans with the receptive field: fan_in = in_channels*kh*kw,
     fan_out = filters*kh*kw. See docs/convolution.md.
     """
@@ -94,8 +96,8 @@ class Conv2D(KernelAliases, Module):
         self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
         self.dtype = dtype
         self.in_channels = None
-        self.W = None
-        self.b = None
+        self.W = Parameter(name="W")
+        self.b = Parameter(name="b") if self.use_bias else None
         if device is not None:
             self.to(device)
         if in_channels is not None:
@@ -103,14 +105,15 @@ class Conv2D(KernelAliases, Module):
 
     @property
     def built(self):
-        return self.W is not None
+        return self.W.is_initialized
 
     @property
     def strides(self):
         return self.stride
 
     def build(self, in_channels, device=None):
-        """Create ``W`` (filters, in_channels, kh, kw) and ``b`` (filters,) on ``device``."""
+        """Fill ``W`` (filters, in_channels, kh, kw) and ``b`` (filters,) on ``device``
+        (and move a layer ``activation`` there)."""
         if isinstance(in_channels, bool) or int(in_channels) < 1:
             raise ValueError(f"{type(self).__name__}: in_channels must be a positive integer, "
                              f"got {in_channels!r}")
@@ -121,6 +124,8 @@ class Conv2D(KernelAliases, Module):
         if self.use_bias:
             self.add_weight("b", (self.filters,), self.bias_initializer, self.dtype, device,
                             self.bias_regularizer, self.bias_constraint)
+        if device is not None and isinstance(self.activation, Module):
+            self.activation.to(device)  # a PReLU's slope goes where the layer is built
 
     def _build_from_state(self, state, prefix, device):
         if not self.built and prefix + "W" in state:
@@ -134,6 +139,7 @@ class Conv2D(KernelAliases, Module):
         elif shape[1] != self.in_channels:
             raise ValueError(f"{label}: expected input with {self.in_channels} channels on "
                              f"axis 1, got {shape[1]} (input shape {shape})")
+        x = autocast(x, self.W)
         with layer_errors(label):
             y = F.conv2d(x, self.W, self.b, self.stride, self.padding, self.dilation)
         return y if self.activation is None else self.activation(y)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from minigrad import backend
 from minigrad import functions as F
-from minigrad.core import Variable
+from minigrad.core import Parameter, Variable
 from minigrad.nn.activation import ReLU, get_activation
 from minigrad.nn.dropout import Dropout
-from minigrad.nn.module import KernelAliases, Module
+from minigrad.nn.module import KernelAliases, Module, autocast
 
 __all__ = ["Dense", "Linear"]
 
@@ -24,9 +24,12 @@ class Dense(KernelAliases, Module):
     kernel_constraint=None, bias_constraint=None, in_features=None, name=None,
     dtype="float32", device=None)``
 
-    With ``in_features=None`` the layer is *lazy*: it creates ``W`` at its
-    first call, from the last axis of the input and on the input's device
-    (Keras and DeZero do this). ``activation`` is a name (``"relu"``) or a
+    With ``in_features=None`` the layer is *lazy*: ``W`` and ``b`` exist from
+    construction as uninitialized Parameters (so an optimizer made at once
+    trains them) and are filled in place at the first call, from the last axis
+    of the input and on the input's device (Keras and PyTorch's ``LazyLinear``
+    do this). Integer and bool input is cast to the layer's dtype (Keras'
+    autocast). ``activation`` is a name (``"relu"``) or a
     callable. Regularizers and constraints are stored on the Parameters
     (``W.regularizer``, ``W.constraint``) for the loss and the optimizer.
     """
@@ -48,8 +51,8 @@ class Dense(KernelAliases, Module):
         self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
         self.dtype = dtype
         self.in_features = None
-        self.W = None
-        self.b = None
+        self.W = Parameter(name="W")
+        self.b = Parameter(name="b") if self.use_bias else None
         if device is not None:
             self.to(device)
         if in_features is not None:
@@ -57,10 +60,11 @@ class Dense(KernelAliases, Module):
 
     @property
     def built(self):
-        return self.W is not None
+        return self.W.is_initialized
 
     def build(self, in_features, device=None):
-        """Create ``W`` (in_features, units) and ``b`` (units,) on ``device``."""
+        """Fill ``W`` (in_features, units) and ``b`` (units,) on ``device`` (and
+        move a layer ``activation`` there)."""
         if int(in_features) < 1:
             raise ValueError(f"Dense: in_features must be a positive integer, got {in_features}")
         self.in_features = int(in_features)
@@ -69,6 +73,8 @@ class Dense(KernelAliases, Module):
         if self.use_bias:
             self.add_weight("b", (self.units,), self.bias_initializer,
                             self.dtype, device, self.bias_regularizer, self.bias_constraint)
+        if device is not None and isinstance(self.activation, Module):
+            self.activation.to(device)  # a PReLU's slope goes where the layer is built
 
     def _build_from_state(self, state, prefix, device):
         if not self.built and prefix + "W" in state:
@@ -90,6 +96,7 @@ class Dense(KernelAliases, Module):
                 f"{self._label()}: expected input with {self.in_features} features on the "
                 f"last axis, got shape {tuple(x.shape)}"
             )
+        x = autocast(x, self.W)
         if self._fused_relu:
             if dropout_rate:
                 return F.linear_relu_dropout(x, self.W, self.b, dropout_rate, training=True)

@@ -109,13 +109,21 @@ class Module:
         ``constraint`` (array -> array, applied by the optimizer after each step,
         or a name such as ``"max_norm"``) are stored on the
         Parameter. It is frozen if this module is (``trainable`` False).
+
+        If ``name`` holds an uninitialized Parameter (a lazy layer's, created
+        at construction), that Parameter is filled in place, keeping its
+        identity and its ``requires_grad``, so optimizers made before hold it.
         """
         device = backend.normalize_device(device or self._device)
         data = get_initializer(initializer)(tuple(shape), dtype=dtype, device=device)
-        p = Parameter(data, name=name, requires_grad=self._trainable)
+        p = self.__dict__.get(name)
+        if isinstance(p, Parameter) and not p.is_initialized:
+            p.materialize(data)
+        else:
+            p = Parameter(data, name=name, requires_grad=self._trainable)
+            setattr(self, name, p)
         p.regularizer = get_regularizer(regularizer)
         p.constraint = get_constraint(constraint)
-        setattr(self, name, p)
         return p
 
     # -- training, Keras style (the loop lives in minigrad.training) -----------
@@ -198,8 +206,24 @@ class Module:
         for _, b in self.named_buffers(recurse):
             yield b
 
+    def uninitialized_parameters(self):
+        """Dotted names of the Parameters that lazy layers have not created yet."""
+        return [name for name, p in self.named_parameters() if not p.is_initialized]
+
+    def _check_built(self, op):
+        names = self.uninitialized_parameters()
+        if names:
+            raise RuntimeError(
+                f"{op}: {type(self).__name__} is not built yet: its lazy parameters {names} "
+                f"get their shapes at the first call. Call the model once on a batch (or "
+                f"summary(input_shape=...)), or give the lazy layers their input size "
+                f"(in_features=, in_channels=, num_features=)"
+            )
+
     def count_params(self, trainable_only=False):
-        """Number of scalars in the parameters (Keras' ``count_params``)."""
+        """Number of scalars in the parameters (Keras' ``count_params``); an
+        error while lazy layers are not built."""
+        self._check_built("count_params")
         return sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only)
 
     # -- calling --------------------------------------------------------------
@@ -280,7 +304,8 @@ class Module:
     def device(self) -> str:
         """Device of the first parameter or buffer (else the last ``to()`` target, "cpu")."""
         for p in self.parameters():
-            return p.device
+            if p.is_initialized:
+                return p.device
         for b in self.buffers():
             return backend.device_of(b)
         return self._device
@@ -292,6 +317,8 @@ class Module:
         for m in self.modules():
             m.__dict__["_device"] = device
             for _, p in m._own("_parameters"):
+                if not p.is_initialized:
+                    continue
                 p.data = backend.to_device(p.data, device)
                 if p.grad is not None:
                     p.grad = p.grad.to(device)
@@ -313,7 +340,8 @@ class Module:
 
     def state_dict(self):
         """``{dotted name: array}`` of every parameter and buffer (the arrays
-        themselves, not copies)."""
+        themselves, not copies); an error while lazy layers are not built."""
+        self._check_built("state_dict")
         return {
             key: (getattr(m, attr) if is_buffer else getattr(m, attr).data)
             for key, (m, attr, is_buffer) in self._state_slots().items()
@@ -344,6 +372,10 @@ class Module:
         for key, (m, attr, is_buffer) in slots.items():
             if key in state:
                 have = getattr(m, attr)
+                if not (is_buffer or have.is_initialized):
+                    problems.append(f"{key!r} belongs to a lazy layer that is not built and "
+                                    f"the state_dict lacks the entry that sizes it")
+                    continue
                 want = tuple(have.shape)
                 got = tuple(_array_of(state[key]).shape)
                 if want != got:
@@ -413,6 +445,23 @@ class KernelAliases:
     @property
     def bias(self):
         return self.b
+
+
+def autocast(x, weight):
+    """Integer or bool input ``x`` (a Variable or an array) as a constant of
+    ``weight``'s float dtype, as Keras' layers autocast; other input as it is.
+
+    Without it, numpy computes int64 input times float32 weights in float64,
+    silently. Floating input is left as it is (the engine's promotion rules
+    apply); input on another backend is left for the layer's function to report.
+    """
+    data = x.data if isinstance(x, Variable) else x
+    if data.dtype is weight.data.dtype:  # the common case, decided by one comparison
+        return x
+    xp = backend.namespace(data)
+    if backend.is_floating(data.dtype, xp) or xp is not backend.namespace(weight.data):
+        return x
+    return Variable(xp.astype(data, weight.dtype), requires_grad=False)
 
 
 def _array_of(value):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from minigrad import backend
 from minigrad import functions as F
-from minigrad.core import Variable
-from minigrad.nn.module import Module
+from minigrad.core import Parameter, Variable
+from minigrad.nn.module import Module, autocast
 
 __all__ = ["BatchNorm", "BatchNormalization", "BatchNorm1d", "BatchNorm2d"]
 
@@ -24,7 +24,10 @@ class BatchNorm(Module):
     ``BatchNorm(num_features=None, momentum=0.1, eps=1e-5, axis=1, name=None,
     dtype="float32", device=None)``. ``axis=1`` fits both (N, C) and (N, C, H, W)
     input, so one class serves as ``BatchNorm1d`` and ``BatchNorm2d``. With
-    ``num_features=None`` it is lazy, sized at the first call.
+    ``num_features=None`` it is lazy: ``gamma`` and ``beta`` exist from
+    construction as uninitialized Parameters, sized and filled at the first
+    call (the running statistics are created then too).
+    Integer and bool input is cast to the layer's dtype.
     ``momentum`` follows PyTorch: Keras' ``momentum=0.99`` is ``momentum=0.01`` here.
 
     Paper: Ioffe & Szegedy, "Batch Normalization: Accelerating Deep Network
@@ -40,7 +43,7 @@ class BatchNorm(Module):
             raise ValueError(f"BatchNorm: eps must be > 0, got {eps}")
         self.momentum, self.eps, self.axis, self.dtype = momentum, eps, axis, dtype
         self.num_features = None
-        self.gamma = self.beta = None
+        self.gamma, self.beta = Parameter(name="gamma"), Parameter(name="beta")
         self.register_buffer("running_mean", None)
         self.register_buffer("running_var", None)
         if device is not None:
@@ -50,10 +53,10 @@ class BatchNorm(Module):
 
     @property
     def built(self):
-        return self.gamma is not None
+        return self.gamma.is_initialized
 
     def build(self, num_features, device=None):
-        """Create gamma (ones), beta (zeros) and the running statistics (0 and 1)."""
+        """Fill gamma (ones), beta (zeros); create the running statistics (0 and 1)."""
         if int(num_features) < 1:
             raise ValueError(f"BatchNorm: num_features must be positive, got {num_features}")
         self.num_features = n = int(num_features)
@@ -80,6 +83,7 @@ class BatchNorm(Module):
                 f"{self.num_features} channels on axis {self.axis}, got input of shape "
                 f"{tuple(x.shape)}"
             )
+        x = autocast(x, self.gamma)
         return F.batch_norm(
             x, self.gamma, self.beta, self.running_mean, self.running_var,
             training=self._is_training(training), momentum=self.momentum, eps=self.eps,

@@ -333,6 +333,8 @@ def _is_number(value) -> bool:
 
 def _describe(p, i) -> str:
     label = f"{p.name!r}" if getattr(p, "name", None) else f"at position {i}"
+    if not getattr(p, "is_initialized", True):  # a lazy layer's, not built yet
+        return f"{label} (uninitialized)"
     return f"{label} (shape {p.shape})"
 
 

@@ -37,12 +37,16 @@ def compile(model, optimizer="rmsprop", loss=None, metrics=None):
     """Choose how ``model`` trains: ``model.compile(optimizer="adam", loss="softmax_cross_entropy",
     metrics=["accuracy"])``.
 
-    ``optimizer``: an Optimizer made on ``model.parameters()``; a name
+    ``optimizer``: an Optimizer made on ``model.parameters()`` (or on some of
+    them: the others are not trained), or made without parameters
+    (``optim.Adam(lr=1e-3)``, bound to the model by ``fit``); a name
     (``"adam"``, ``"sgd"``, ``"rmsprop"``, ... with default hyperparameters);
     or a function ``params -> Optimizer`` such as an optimizer class or
     ``functools.partial(optim.Adam, lr=1e-3)``. Names and functions are turned
     into the optimizer once the model has all its parameters (lazy layers are
-    built by the first batch of ``fit``); it is then ``model.optimizer``.
+    built by the first batch of ``fit``); it is then ``model.optimizer``. An
+    Optimizer that holds parameters of another model is an error (Keras
+    refuses it too): fit would leave this model untrained.
 
     ``loss``: a name (``"softmax_cross_entropy"`` for logits,
     ``"categorical_crossentropy"`` for softmax outputs, ``"mse"``, ... see
@@ -84,6 +88,8 @@ def compile(model, optimizer="rmsprop", loss=None, metrics=None):
         raise ValueError(f"compile: metric names must be distinct and not 'loss', got {names}")
     model.compiled = CompileConfig(optimizer, loss, resolved)
     bound = isinstance(optimizer, Optimizer) and optimizer.param_groups
+    if bound:
+        check_optimizer_params("compile", model, optimizer)
     model.optimizer = optimizer if bound else None
     if model.optimizer is None and fully_built(model) and any(True for _ in model.parameters()):
         model.optimizer = make_optimizer(model)
@@ -112,6 +118,23 @@ def _metric(metric, loss):
         raise ValueError(f"compile: unknown metric {metric!r}; use 'accuracy', "
                          f"'binary_accuracy', a loss name such as 'mae', or a function "
                          f"(y_pred, y_true) -> number") from None
+
+
+def check_optimizer_params(op, model, optimizer):
+    """Refuse an Optimizer holding parameters that are not ``model``'s (compared
+    by identity): made on another model, it would never train this one."""
+    own = {id(p) for p in model.parameters()}
+    held = [p for group in optimizer.param_groups for p in group["params"]]
+    foreign = sum(id(p) not in own for p in held)
+    if foreign:
+        name = type(optimizer).__name__
+        raise ValueError(
+            f"{op}: {foreign} of the {len(held)} parameters of the {name} given are not "
+            f"parameters of this {type(model).__name__} (the optimizer was made on another "
+            f"model's parameters), so training would not update this model. Make the "
+            f"optimizer on this model's parameters ({name}(model.parameters(), ...)), "
+            f"give it without parameters ({name}(lr=...)), or pass a name such as 'adam'"
+        )
 
 
 def fully_built(model) -> bool:

@@ -3,7 +3,9 @@
 Arrays (numpy or any backend) and Variables with samples on the first axis,
 a ``Dataset``, or a ``DataLoader``; batches land on the model's device and
 floating data take the model's float dtype (float64 input to a float32 model
-is cast, so float32 stays float32 end to end).
+is cast, so float32 stays float32 end to end). Integer and bool features take
+it too, as a float layer would cast them (Keras does); integer targets stay
+integers (class labels).
 """
 from __future__ import annotations
 
@@ -84,17 +86,20 @@ def _validation_loader(data, batch_size, device):
 
 
 def float_dtype(model):
+    """The dtype of the model's first floating parameter that has data (lazy
+    layers not built yet have none), else the device's default float."""
     for p in model.parameters():
-        if backend.is_floating(p.dtype, p.xp):
+        if p.is_initialized and backend.is_floating(p.dtype, p.xp):
             return p.dtype
     return backend.default_float_dtype(backend.get_backend(model.device).xp)
 
 
-def _as_variable(array, device, dtype):
-    """A batch array as a constant Variable on ``device``; floating data take ``dtype``."""
+def _as_variable(array, device, dtype, features):
+    """A batch array as a constant Variable on ``device``; floating data, and
+    integer or bool ``features``, take ``dtype``."""
     array = backend.to_device(array, device)
     xp = backend.namespace(array)
-    if backend.is_floating(array.dtype, xp) and array.dtype != dtype:
+    if (features or backend.is_floating(array.dtype, xp)) and array.dtype != dtype:
         array = xp.astype(array, dtype)
     return Variable(array, requires_grad=False)
 
@@ -102,6 +107,6 @@ def _as_variable(array, device, dtype):
 def split_batch(batch, device, dtype):
     """``(x, y)`` Variables from a batch (a tuple ``(x, y, ...)`` or ``x`` alone)."""
     if isinstance(batch, (tuple, list)):
-        x = _as_variable(batch[0], device, dtype)
-        return x, (_as_variable(batch[1], device, dtype) if len(batch) > 1 else None)
-    return _as_variable(batch, device, dtype), None
+        x = _as_variable(batch[0], device, dtype, features=True)
+        return x, (_as_variable(batch[1], device, dtype, False) if len(batch) > 1 else None)
+    return _as_variable(batch, device, dtype, features=True), None

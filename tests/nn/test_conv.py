@@ -52,10 +52,13 @@ def test_stride_and_padding_follow_pytorch_and_keras(device):
 
 def test_lazy_build_at_first_call(device):
     layer = Conv2D(5, (3, 2))
-    assert not layer.built and list(layer.parameters()) == []
+    before = list(layer.parameters())
+    assert not layer.built and [p.is_initialized for p in before] == [False, False]
     assert repr(layer) == "Conv2D(? -> 5, kernel_size=3x2)"
     layer(_x(device))
     assert layer.built and layer.in_channels == 3
+    assert [id(p) for p in layer.parameters()] == [id(p) for p in before]  # filled in place
+    assert before[0] is layer.W
     assert layer.W.shape == (5, 3, 3, 2) and layer.b.shape == (5,)     # (out, in, kh, kw)
     assert layer.W.device == device and layer.b.device == device
     assert repr(layer) == "Conv2D(3 -> 5, kernel_size=3x2)"

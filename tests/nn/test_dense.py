@@ -27,10 +27,13 @@ def test_leading_axes_are_kept(device):
 
 def test_lazy_build_at_first_call(device):
     layer = nn.Dense(7)
-    assert not layer.built and layer.W is None and list(layer.parameters()) == []
+    before = list(layer.parameters())
+    assert not layer.built and [p.is_initialized for p in before] == [False, False]
     assert repr(layer) == "Dense(? -> 7)"
     layer(_x(device, d=6))
     assert layer.built and layer.in_features == 6
+    assert [id(p) for p in layer.parameters()] == [id(p) for p in before]  # filled in place
+    assert before[0] is layer.W
     assert layer.W.shape == (6, 7) and layer.b.shape == (7,)
     assert layer.W.device == device
     assert repr(layer) == "Dense(6 -> 7)"

@@ -189,6 +189,97 @@ def test_load_of_a_training_checkpoint_points_to_load_checkpoint(tmp_path):
         net.load(tmp_path / "ck.npz")
 
 
+def _ids(params):
+    return [id(p) for p in params]
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda: nn.Sequential(nn.Dense(16, in_features=4), nn.Dense(2)), (5, 4)),
+    (lambda: nn.Sequential(nn.Dense(5), nn.BatchNorm(), nn.Dense(2)), (5, 4)),
+    (lambda: nn.Sequential(nn.Conv2D(3, 2), nn.BatchNorm(), nn.Flatten(), nn.Dense(2)),
+     (2, 1, 4, 4)),
+], ids=["half_lazy", "lazy_mlp", "lazy_conv"])
+def test_lazy_parameters_exist_from_construction_and_are_filled_in_place(make, shape, device):
+    model = make().to(device)
+    names = [n for n, _ in model.named_parameters()]
+    before = list(model.parameters())
+    assert model.uninitialized_parameters() != []
+    model(Variable(np.ones(shape, dtype=np.float32), device=device))
+    assert model.uninitialized_parameters() == []
+    assert [n for n, _ in model.named_parameters()] == names
+    assert _ids(model.parameters()) == _ids(before)
+    assert all(p.device == device for p in before)
+
+
+def test_unbuilt_model_state_dict_and_count_params_say_so():
+    model = nn.Sequential(nn.Dense(4, in_features=3), nn.Dense(2))
+    assert model.uninitialized_parameters() == ["1.W", "1.b"]
+    for op in (model.state_dict, model.count_params):
+        with pytest.raises(RuntimeError, match=r"\w+: Sequential is not built yet: its lazy "
+                                               r"parameters \['1.W', '1.b'\].*in_features="):
+            op()
+    model(_x("cpu", d=3))
+    assert model.count_params() == 3 * 4 + 4 + 4 * 2 + 2 and len(model.state_dict()) == 4
+
+
+def test_load_into_a_lazy_model_keeps_its_parameter_objects():
+    trained = nn.Sequential(nn.Dense(5), nn.BatchNorm(), nn.Dense(2))
+    trained(_x("cpu"))
+    fresh = nn.Sequential(nn.Dense(5), nn.BatchNorm(), nn.Dense(2))
+    before = list(fresh.parameters())
+    fresh.load_state_dict(trained.state_dict())
+    assert _ids(fresh.parameters()) == _ids(before)
+    np.testing.assert_array_equal(before[0].numpy(), trained[0].W.numpy())
+
+
+def test_loading_what_cannot_size_a_lazy_layer_says_so():
+    with pytest.raises(ValueError, match="'0.b' belongs to a lazy layer that is not built"):
+        nn.Sequential(nn.Dense(3)).load_state_dict({"0.b": np.zeros(3, np.float32)},
+                                                   strict=False)
+
+
+def test_freezing_one_lazy_parameter_before_the_build_holds():
+    layer = nn.Dense(3)
+    layer.b.requires_grad = False
+    layer(_x("cpu"))
+    assert layer.W.requires_grad and not layer.b.requires_grad
+
+
+def test_add_weight_fills_an_uninitialized_parameter_in_place(device):
+    class Scale(nn.Module):
+        """A user's lazy layer: one factor per feature, sized by the first input."""
+
+        def __init__(self):
+            super().__init__()
+            self.w = Parameter(name="w")
+
+        def forward(self, x):
+            if not self.w.is_initialized:
+                self.add_weight("w", (x.shape[-1],), "ones", device=x.device,
+                                regularizer="l2")
+            return x * self.w
+
+    layer = Scale()
+    w = layer.w
+    layer(_x(device))
+    assert layer.w is w and w.shape == (4,) and w.device == device
+    assert w.regularizer is not None
+
+
+def test_lazy_dense_takes_its_prelu_activation_to_its_device(device):
+    layer = nn.Dense(3, activation="prelu")
+    assert layer(_x(device)).device == device
+    assert layer.activation.alpha.device == device
+
+
+def test_to_before_the_build_then_build_on_that_device(device):
+    model = nn.Sequential(nn.Dense(3), nn.BatchNorm()).to(device)
+    assert model.device == device
+    model(_x(device))
+    assert all(p.device == device for p in model.parameters())
+    assert all(device_of(b) == device for b in model.buffers())
+
+
 def test_load_state_dict_errors_name_keys_and_shapes():
     net = Net()
     sd = dict(net.state_dict())
@@ -284,3 +375,25 @@ def test_explicit_training_argument_and_global_eval_mode(device):
     with minigrad.eval_mode():
         np.testing.assert_array_equal(drop(x).numpy(), x.numpy())
         assert (drop(x, training=True).numpy() == 0).any()
+
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda: nn.Dense(3, in_features=4), (5, 4)),
+    (lambda: nn.Dense(3, activation="relu"), (5, 4)),          # lazy, and the fused node
+    (lambda: nn.Dense(3, in_features=4, dtype="float64"), (5, 4)),
+    (lambda: nn.Conv2D(2, 3), (2, 3, 5, 5)),
+    (lambda: nn.BatchNorm(dtype="float64"), (5, 4)),
+    (lambda: nn.PReLU(4), (5, 4)),
+], ids=["dense", "lazy_dense_relu", "dense64", "conv2d", "batchnorm64", "prelu"])
+@pytest.mark.parametrize("in_dtype", ["int64", "int32", "bool"])
+@pytest.mark.parametrize("wrap", [True, False], ids=["variable", "array"])
+def test_integer_and_bool_input_is_cast_to_the_layer_dtype(make, shape, in_dtype, wrap, device):
+    layer = make().to(device)
+    host = (np.arange(np.prod(shape)).reshape(shape) % 3 - (in_dtype != "bool")).astype(in_dtype)
+    x = Variable(host, device=device) if wrap else minigrad.backend.as_array(host, device=device)
+    y = layer(x)
+    weight = next(layer.parameters())
+    assert y.dtype == weight.dtype and y.device == device
+    expected = layer(Variable(host.astype(str(weight.dtype).split(".")[-1]), device=device))
+    np.testing.assert_array_equal(y.numpy(), expected.numpy())

@@ -37,6 +37,42 @@ def test_compile_accepts_optimizer_objects_and_factories():
     assert isinstance(model.optimizer, optim.RMSProp) and model.optimizer.lr == 0.005
 
 
+def test_compile_refuses_an_optimizer_made_on_another_model():
+    other = mlp()
+    opt = optim.Adam(other.parameters())
+    model = mlp()
+    with pytest.raises(ValueError, match=r"compile: 4 of the 4 parameters of the Adam given are "
+                                         r"not parameters of this Sequential.*would not update "
+                                         r"this model.*Adam\(model.parameters\(\), \.\.\.\)"
+                                         r".*Adam\(lr=\.\.\.\).*'adam'"):
+        training.compile(model, optimizer=opt, loss="mse")
+    grown = nn.Sequential(other[0], nn.Dense(3))  # a new head on a shared body
+    with pytest.raises(ValueError, match="2 of the 4 parameters"):
+        grown.compile(optimizer=opt, loss="mse")
+
+
+def test_an_optimizer_on_part_of_the_model_trains_that_part():
+    x, y = blobs(n=16)
+    model = mlp()
+    model(x[:1])
+    head = optim.SGD(model[1].parameters(), lr=0.1)
+    training.compile(model, optimizer=head, loss="softmax_cross_entropy")
+    W0, head_W0 = model[0].W.numpy().copy(), model[1].W.numpy().copy()
+    training.fit(model, x, y, verbose=0)
+    np.testing.assert_array_equal(model[0].W.numpy(), W0)
+    assert not np.array_equal(model[1].W.numpy(), head_W0)
+
+
+def test_an_optimizer_made_before_the_lazy_layers_are_built_trains_them_all():
+    x, y = blobs(n=16, features=20)
+    model = nn.Sequential(nn.Dense(16, in_features=20), nn.Dense(2))  # the case of issue 20
+    opt = optim.Adam(model.parameters())
+    training.compile(model, optimizer=opt, loss="softmax_cross_entropy")
+    training.fit(model, x, y % 2, epochs=1, verbose=0)
+    assert model.optimizer is opt
+    assert all(opt.state[p]["step"] == 1 for p in model.parameters())
+
+
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"optimizer": "adamm", "loss": "mse"}, ValueError, "unknown optimizer 'adamm'"),
     ({"optimizer": 3, "loss": "mse"}, TypeError, "optimizer must be"),

@@ -1,9 +1,10 @@
 """The data fit accepts: arrays, Variables, Datasets, DataLoaders; validation splits; bad input."""
 
+import numpy as np
 import pytest
 
 import minigrad
-from minigrad import training
+from minigrad import nn, training
 from minigrad.data import ArrayDataset, DataLoader
 from tests.training.helpers import (
     Recorder,
@@ -85,3 +86,29 @@ def test_variables_on_the_device_are_accepted(device):
     history = training.fit(model, minigrad.Variable(x, device=device),
                            minigrad.to_device(y, device), verbose=0)
     assert len(history.epoch) == 1
+
+
+class _Spy(minigrad.nn.Module):
+    """Records the dtype of what the model receives and passes it to the MLP."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner, self.seen = inner, []
+
+    def forward(self, x):
+        self.seen.append(str(x.dtype))
+        return self.inner(x)
+
+
+@pytest.mark.parametrize("in_dtype", ["int64", "bool"])
+def test_integer_and_bool_features_take_the_model_float_dtype(in_dtype, device):
+    x, y = blobs(n=12)
+    features = (x > 0) if in_dtype == "bool" else np.round(x * 10).astype(np.int64)
+    model = _Spy(nn.Sequential(nn.Dense(8, activation="relu"), nn.Dense(3))).to(device)
+    training.compile(model, optimizer="sgd", loss="softmax_cross_entropy")
+    training.fit(model, features, y, batch_size=6, verbose=0)     # integer labels stay labels
+    scores = training.evaluate(model, features, y)
+    out = training.predict(model, features)
+    assert {s.split(".")[-1] for s in model.seen} == {"float32"}
+    assert out.dtype == np.float32 and np.isfinite(scores["loss"])
+    np.testing.assert_array_equal(out, training.predict(model, features.astype(np.float32)))

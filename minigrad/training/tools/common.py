@@ -9,7 +9,7 @@ from minigrad.backend.random_state import rng_states, set_rng_states
 from minigrad.functions.loss import get_loss
 from minigrad.nn.module import Module
 from minigrad.optim import OPTIMIZERS, Optimizer, get_optimizer
-from minigrad.training.compiled import fully_built
+from minigrad.training.compiled import check_optimizer_params, fully_built
 from minigrad.training.inputs import float_dtype, make_loader, split_batch
 from minigrad.training.trainer import _inference
 
@@ -49,7 +49,9 @@ def make_optimizer(op, model, optimizer):
             raise ValueError(f"{op}: give optimizer= (e.g. 'adam') or compile the model first")
         optimizer = getattr(model, "optimizer", None) or compiled.optimizer
     if isinstance(optimizer, Optimizer):
-        if not optimizer.param_groups:
+        if optimizer.param_groups:
+            check_optimizer_params(op, model, optimizer)
+        else:
             optimizer.add_param_group({"params": list(model.parameters())})
         return optimizer
     params = list(model.parameters())

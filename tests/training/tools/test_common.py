@@ -45,6 +45,8 @@ def test_make_optimizer_from_each_kind_of_spec():
         make_optimizer("t", model, lambda params: 3)
     with pytest.raises(TypeError, match="got float"):
         make_optimizer("t", model, 0.1)
+    with pytest.raises(ValueError, match="t: 4 of the 4 parameters of the SGD given are not"):
+        make_optimizer("t", model, optim.SGD(mlp().parameters(), lr=0.1))
 
 
 def test_make_model_checks_what_it_gets():
