@@ -10,9 +10,8 @@ import contextlib
 import math
 import os
 
-from minigrad import backend, config
+from minigrad import backend, config, nn
 from minigrad import functions as F
-from minigrad import nn
 from minigrad.core import Variable, to_device
 from minigrad.functions.conv import sliding_window
 
@@ -286,7 +285,9 @@ def _gelu(g, key, layer, x, shape):
         return g.node("Gelu", [x], key, approximate=layer.approximate)
     # opset < 20 has no Gelu: x * (1 + erf(x / sqrt 2)) / 2, or the tanh form
     # x * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2
-    const = lambda name, value: g.constant(key, name, value)  # noqa: E731
+    def const(name, value):
+        return g.constant(key, name, value)
+
     if layer.approximate == "tanh":
         cube = g.node("Mul", [g.node("Mul", [x, x], key), x], key)
         inner = g.node("Add", [x, g.node("Mul", [cube, const("c", 0.044715)], key)], key)

@@ -97,9 +97,10 @@ def test_the_mnist_cnn(tmp_path, device, batchnorm):
 
 
 @pytest.mark.parametrize("conv", [
-    dict(padding="valid"), dict(padding="same"), dict(padding="same", strides=2),
-    dict(padding=1), dict(padding=(2, 0), strides=(2, 1)), dict(dilation=2),
-    dict(padding="same", dilation=(2, 3)), dict(padding="same", strides=3, kernel_size=(4, 2)),
+    {"padding": "valid"}, {"padding": "same"}, {"padding": "same", "strides": 2},
+    {"padding": 1}, {"padding": (2, 0), "strides": (2, 1)}, {"dilation": 2},
+    {"padding": "same", "dilation": (2, 3)},
+    {"padding": "same", "strides": 3, "kernel_size": (4, 2)},
 ], ids=str)
 def test_conv2d_padding_stride_dilation(tmp_path, conv):
     conv = {"kernel_size": 3, **conv}
@@ -190,8 +191,8 @@ class MyDense(nn.Dense):
     (nn.Lambda(lambda x: x * 2), r"layer '1' \(Lambda\) cannot be exported to ONNX; supported"),
     (Doubler(), r"layer '1' \(Doubler\) cannot be exported"),
     (MyDense(2, in_features=4), r"layer '1' \(MyDense\) cannot be exported"),
-    (nn.Dense(2, in_features=4, activation=lambda x: x), r"layer '1' \(Dense\) has the "
-                                                          r"activation <function"),
+    (nn.Dense(2, in_features=4, activation=lambda x: x),
+     r"layer '1' \(Dense\) has the activation <function"),
     (nn.Dropout(0.1, mc=True), r"layer '1' \(Dropout\) is Monte-Carlo dropout"),
     (nn.BatchNorm(4, axis=0), r"layer '1' \(BatchNorm\) normalizes axis 0"),
     (nn.Flatten(start_axis=0), r"layer '1' \(Flatten\) flattens the batch axis"),

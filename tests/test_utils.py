@@ -1,5 +1,6 @@
 """Graph drawings: the DOT text, parsed with pydot, has the graph's nodes and edges."""
 import os
+import pathlib
 import shutil
 import stat
 import sys
@@ -145,28 +146,26 @@ def test_plot_dot_graph_without_dot_writes_the_dot_file_and_says_how(no_dot, tmp
         path = plot_dot_graph(small_graph(), to_file=target)
     assert path == str(tmp_path / "out" / "graph.dot")
     assert not target.exists()
-    with open(path) as f:
-        assert f.read() == get_dot_graph(small_graph())
+    assert pathlib.Path(path).read_text() == get_dot_graph(small_graph())
 
 
 def test_plot_dot_graph_runs_dot_for_the_extension(fake_dot, tmp_path):
     target = tmp_path / "graph.svg"
     assert plot_dot_graph(small_graph(), verbose=True, to_file=target) == str(target)
-    with open(str(fake_dot) + ".args") as f:
-        args = f.read().split()
+    args = pathlib.Path(str(fake_dot) + ".args").read_text().split()
     assert args[0] == "-Tsvg" and args[-2:] == ["-o", str(target)]
     assert target.read_text() == get_dot_graph(small_graph(), verbose=True)
 
 
 def test_a_dot_extension_writes_the_text(no_dot, tmp_path):
     path = plot_dot_graph(small_graph(), to_file=tmp_path / "g.dot")
-    assert open(path).read().startswith("digraph g {")
+    assert pathlib.Path(path).read_text().startswith("digraph g {")
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 def test_real_dot_renders_a_png(tmp_path):
     path = plot_dot_graph(small_graph(), to_file=tmp_path / "g.png")
-    assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert pathlib.Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     model = nn.Sequential(nn.Dense(4, in_features=3), nn.ReLU())
     path = plot_model(model, tmp_path / "m.png", input_shape=(3,))
     assert os.path.getsize(path) > 0
@@ -212,7 +211,7 @@ def test_plot_model_of_other_models_points_to_plot_dot_graph(no_dot, tmp_path):
         plot_model(Doubler(), tmp_path / "m.png")
     with pytest.warns(UserWarning, match="not on PATH"):
         path = plot_model(cnn(), tmp_path / "m.png", input_shape=(1, 8, 8))
-    assert path.endswith("m.dot") and "conv: Conv2D" in open(path).read()
+    assert path.endswith("m.dot") and "conv: Conv2D" in pathlib.Path(path).read_text()
 
 
 def test_record_fields_escape_their_special_characters():
