@@ -1,5 +1,5 @@
 """minigrad: a define-by-run reverse-mode automatic differentiation library."""
-from minigrad import data, functions, nn, optim, training
+from minigrad import data, functions, nn, onnx, optim, training, utils
 from minigrad import functions as F
 from minigrad.backend import available_devices, manual_seed
 from minigrad.config import enable_grad, eval_mode, is_grad_enabled, no_grad, using_config
@@ -27,8 +27,10 @@ __all__ = [
     "manual_seed",
     "nn",
     "no_grad",
+    "onnx",
     "optim",
     "to_device",
     "training",
     "using_config",
+    "utils",
 ]

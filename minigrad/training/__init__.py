@@ -15,6 +15,8 @@ from minigrad.training.callbacks import (
     ModelCheckpoint,
     ProgressBar,
     ReduceLROnPlateau,
+    SummaryWriter,
+    TensorBoard,
     TerminateOnNaN,
 )
 from minigrad.training.checkpoint import load_checkpoint, save_checkpoint
@@ -37,6 +39,8 @@ __all__ = [
     "ModelCheckpoint",
     "ProgressBar",
     "ReduceLROnPlateau",
+    "SummaryWriter",
+    "TensorBoard",
     "TerminateOnNaN",
     "compile",
     "evaluate",

@@ -16,7 +16,7 @@ from minigrad import data, optim
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
 SCRIPTS = ["mnist_mlp.py", "mnist_tricks.py", "newton.py", "lr_finder.py",
-           "hyperparameter_search.py"]
+           "hyperparameter_search.py", "export_onnx.py"]
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +99,18 @@ def test_hyperparameter_search(idx_dir, tmp_path, method):
               cwd=tmp_path)
     assert f"{method} search on mnist" in out
     assert "rank" in out and "best: " in out
+
+
+def test_export_onnx(idx_dir, tmp_path):
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    out = run("export_onnx.py", "--quick", "--data-dir", idx_dir, "--output-dir", tmp_path / "o",
+              cwd=tmp_path)
+    for name in ("mnist_mlp", "mnist_cnn"):
+        assert f"exported {tmp_path / 'o' / name}.onnx" in out
+    differences = [float(part.split(",")[0]) for part in out.split("|difference| ")[1:]]
+    assert len(differences) == 2 and max(differences) < 1e-4
+    assert out.count("same label for 100 of 100") == 2
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from minigrad.training.callbacks.lr import (
     ReduceLROnPlateau,
 )
 from minigrad.training.callbacks.progress import ProgressBar
+from minigrad.training.callbacks.tensorboard import SummaryWriter, TensorBoard
 from minigrad.training.history import History
 
 __all__ = [
@@ -27,5 +28,7 @@ __all__ = [
     "ModelCheckpoint",
     "ProgressBar",
     "ReduceLROnPlateau",
+    "SummaryWriter",
+    "TensorBoard",
     "TerminateOnNaN",
 ]
