@@ -14,6 +14,7 @@ from minigrad import backend, config, nn
 from minigrad import functions as F
 from minigrad.core import Variable, to_device
 from minigrad.functions.conv import sliding_window
+from minigrad.io import atomic_writer
 
 __all__ = ["export"]
 
@@ -77,7 +78,8 @@ def export(model, example_input, path, opset=17):
                           [graph.value_info("output", tuple(x.shape))], graph.initializers),
         opset_imports=[helper.make_opsetid("", opset)], producer_name="minigrad")
     onnx.checker.check_model(proto)
-    onnx.save_model(proto, os.fspath(path))
+    with atomic_writer(path) as f:  # readers never see a part-written model
+        f.write(proto.SerializeToString())
     return proto
 
 

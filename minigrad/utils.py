@@ -157,7 +157,7 @@ def _shapes(model, layers, input_shape):
         raise ValueError("plot_model: the shapes are unknown until the model sees data; pass "
                          "input_shape (one sample's shape, e.g. input_shape=(784,)) or "
                          "show_shapes=False")
-    dtype = next((p.dtype for p in model.parameters()), None)
+    dtype = next((p.dtype for p in model.parameters() if p.is_initialized), None)
     b = backend.get_backend(model.device)
     x = b.zeros((1,) + shape, dtype or b.xp.float32, model.device)
     shapes = [x.shape]
