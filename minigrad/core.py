@@ -221,7 +221,8 @@ class Variable:
         """Accumulate d(self)/d(leaf) into the ``grad`` of every leaf that requires it.
 
         ``grad`` is the upstream gradient (default ones, so a non-scalar output
-        is treated as ``self.sum()``). Gradients of intermediate Variables are
+        is treated as ``self.sum()``); it must be on this Variable's device and
+        is cast to its dtype, as PyTorch does. Gradients of intermediate Variables are
         dropped unless ``retain_grad``. With ``create_graph`` the backward pass is
         itself recorded, so ``x.grad`` can be differentiated again.
 
@@ -241,15 +242,10 @@ class Variable:
                 "backward(): this Variable does not require gradients (it is integer "
                 "data, requires_grad=False, or computed only from such Variables)"
             )
-        if grad is None:
-            grad = Variable._wrap(self.xp.ones_like(self.data))
-        elif not isinstance(grad, Variable):
-            grad = Variable._wrap(backend.as_array(grad, device=self.device))
-        if grad.shape != self.shape:
-            raise ValueError(f"backward(): grad has shape {grad.shape}, expected {self.shape}")
         if retain_graph is None:
             retain_graph = create_graph
         with config.using_config("enable_backprop", create_graph):
+            grad = _upstream_grad(self, grad, "backward()")
             _backpropagate(self, grad, retain_grad, release=not retain_graph)
 
 
@@ -300,8 +296,13 @@ def _backpropagate(root, grad, retain_grad, capture=None, release=False):
         for x, gx in zip(func.inputs, gxs):
             if gx is None or not x.requires_grad:
                 continue
-            if gx.data.shape != x.data.shape:
-                gx = F.sum_to(gx, x.data.shape)
+            data = x.data
+            g = gx.data
+            if g.shape != data.shape:
+                gx = F.sum_to(gx, data.shape)
+            # `is not` first: one pointer test on the hot path (numpy dtypes are singletons)
+            if g.dtype is not data.dtype and g.dtype != data.dtype:
+                gx = _cast(gx, data.dtype)
             key = id(x)
             if capture is not None and key in capture:
                 prev = capture[key]
@@ -320,6 +321,33 @@ def _backpropagate(root, grad, retain_grad, capture=None, release=False):
         if release:
             func.__dict__.clear()  # inputs, saved arrays: what kept the graph's memory
             func.released = True
+
+
+def _upstream_grad(y, grad, op):
+    """The gradient fed into output ``y``: ones by default, else ``grad`` checked
+    against ``y``'s shape and device and cast to ``y``'s dtype."""
+    if grad is None:
+        return _wrap(y.xp.ones_like(y.data))
+    if not isinstance(grad, Variable):
+        device = y.device if not backend.is_array(grad) else None  # numbers and lists
+        grad = _wrap(backend.as_array(grad, device=device))
+    if grad.device != y.device:
+        raise ValueError(
+            f"{op}: the gradient is on device {grad.device!r} but the output is on "
+            f"{y.device!r}; move it with .to({y.device!r})"
+        )
+    if grad.shape != y.shape:
+        raise ValueError(f"{op}: grad has shape {grad.shape}, expected {y.shape}")
+    if grad.dtype != y.dtype:
+        grad = _cast(grad, y.dtype)
+    return grad
+
+
+def _cast(gx, dtype):
+    """A gradient cast to its input's dtype: recorded under create_graph."""
+    if _enable_backprop.get():
+        return F.astype(gx, dtype)
+    return _wrap(gx.xp.astype(gx.data, dtype))
 
 
 def _add_variables(a, b):
@@ -549,8 +577,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
         for y, gy in zip(outputs, grad_outputs):
             if not y.requires_grad:
                 continue
-            gy = Variable._wrap(y.xp.ones_like(y.data)) if gy is None else as_variable(gy)
-            _backpropagate(y, gy, False, capture)
+            _backpropagate(y, _upstream_grad(y, gy, "grad()"), False, capture)
     return tuple(
         capture[id(x)] if capture[id(x)] is not None else Variable._wrap(x.xp.zeros_like(x.data))
         for x in inputs
