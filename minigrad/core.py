@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import numbers
 import weakref
 
 from minigrad import backend, config
@@ -500,52 +501,111 @@ def _op_error(func, arrays, error):
 
 
 def _raw(obj):
-    return obj.data if isinstance(obj, Variable) else obj
+    return obj.data if isinstance(obj, Variable) else python_number(obj)
 
 
 def _as_variables(inputs):
+    """``inputs`` as Variables; constants follow the weak-constant rule.
+
+    A constant (a Python or numpy number, an array, a list) beside a floating
+    Variable takes that Variable's dtype, so float32 stays float32 whatever the
+    constants' dtypes: numbers are weak in PyTorch and JAX, and Keras converts
+    constants to the layer's dtype. Beside integer Variables only, a floating
+    constant makes them all the default float dtype. Variables are never cast:
+    float32 and float64 Variables promote to float64, and the backward pass
+    casts each gradient back to its input's dtype.
+    """
     for obj in inputs:
         if not isinstance(obj, Variable):
             break
     else:
         return inputs
-    ref = None
-    for obj in inputs:
-        if isinstance(obj, Variable):
-            ref = obj.data
-            break
+    ref, beside_variable = _reference(inputs)
+    array_backend = backend.backend_of(ref)
+    xp = array_backend.xp
+    device = array_backend.device_of(ref)
+    items = [
+        obj if isinstance(obj, Variable) or _is_number(obj) else _array_on(obj, device)
+        for obj in inputs
+    ]
+    dtype = ref.dtype
+    cast_integers = False
+    if not backend.is_floating(dtype, xp):
+        if any(_is_float_constant(item) for item in items if not isinstance(item, Variable)):
+            dtype = backend.default_float_dtype(xp)
+            cast_integers = beside_variable
     out = []
-    for obj in inputs:
-        if isinstance(obj, Variable):
-            out.append(obj)
-        elif isinstance(obj, (int, float)) and ref is not None:
-            out.append(_wrap(_scalar_like(obj, ref)))
+    for item in items:
+        if isinstance(item, Variable):
+            if cast_integers:  # integer Variables have no gradient to lose
+                item = _wrap(xp.astype(item.data, dtype))
+        elif _is_number(item):
+            item = _wrap(array_backend.asarray(item, dtype=_number_dtype(item, dtype, xp),
+                                               device=device))
         else:
-            data = backend.as_array(obj) if ref is None else _constant_like(obj, ref)
-            out.append(_wrap(data))
-            if ref is None:
-                ref = data
+            if (beside_variable and type(item) is type(ref) and item.dtype != dtype
+                    and (cast_integers or backend.is_floating(dtype, xp))):
+                item = xp.astype(item, dtype)
+            item = _wrap(item)
+        out.append(item)
     return out
 
 
-def _scalar_like(value, ref):
-    """A Python number as a 0-d array with the dtype and device of ``ref``.
+def _reference(inputs):
+    """The array whose dtype and device constants follow, and whether it is a
+    Variable's: the first floating Variable, else the first Variable, else
+    (no Variable at all) the first array."""
+    first = None
+    for obj in inputs:
+        if isinstance(obj, Variable):
+            if backend.is_floating(obj.data.dtype, obj.xp):
+                return obj.data, True
+            if first is None:
+                first = obj.data
+    if first is not None:
+        return first, True
+    for obj in inputs:
+        if not _is_number(obj) and backend.is_array(obj):
+            return backend.ensure_array(obj), False
+    return backend.as_array(inputs[0]), False
 
-    Floating arrays keep their dtype (float32 stays float32); integer arrays
-    combined with a float take the default float dtype.
+
+def _is_number(obj):
+    # numpy scalars are numbers.Real too: weak like Python numbers
+    return type(obj) is float or type(obj) is int or isinstance(obj, numbers.Real)
+
+
+def _is_float_constant(item):
+    if _is_number(item):
+        return not isinstance(item, numbers.Integral)
+    return backend.is_floating(item.dtype, backend.namespace(item))
+
+
+def _number_dtype(value, dtype, xp):
+    """A number beside arrays of ``dtype``: that dtype, but a float beside integers
+    takes the default float dtype."""
+    if isinstance(value, numbers.Integral) or backend.is_floating(dtype, xp):
+        return dtype
+    return backend.default_float_dtype(xp)
+
+
+def python_number(value):
+    """A numpy scalar as the Python number it holds; anything else unchanged.
+
+    numpy promotes its own scalars like arrays (``float32 array * np.float64(2)``
+    is float64) but Python numbers weakly, so a number that a Function keeps as
+    an attribute (an exponent, a bound, a slope) is made a Python number.
     """
-    array_backend = backend.backend_of(ref)
-    xp = array_backend.xp
-    dtype = ref.dtype
-    if isinstance(value, float) and not backend.is_floating(dtype, xp):
-        dtype = backend.default_float_dtype(xp)
-    return array_backend.asarray(value, dtype=dtype, device=array_backend.device_of(ref))
+    if type(value) in (int, float, bool) or not isinstance(value, numbers.Real):
+        return value
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
-def _constant_like(obj, ref):
+def _array_on(obj, device):
+    """An array stays where it is (a wrong device is an error later); lists move to ``device``."""
     if backend.is_array(obj):
-        return obj
-    return backend.as_array(obj, device=backend.device_of(ref))
+        return backend.ensure_array(obj)
+    return backend.as_array(obj, device=device)
 
 
 def to_device(obj, device):
@@ -555,10 +615,17 @@ def to_device(obj, device):
     return backend.to_device(obj, device)
 
 
-def as_variable(obj):
-    """``obj`` as a Variable: Variables pass through, arrays become constants."""
+def as_variable(obj, like=None):
+    """``obj`` as a Variable: Variables pass through, arrays become constants.
+
+    With ``like`` (the Variable that ``obj`` will meet), a constant follows the
+    weak-constant rule beside it: a floating ``like`` gives it its dtype, and
+    lists move to its device.
+    """
     if isinstance(obj, Variable):
         return obj
+    if like is not None:
+        return _as_variables((like, obj))[1]
     return Variable._wrap(backend.as_array(obj))
 
 
