@@ -95,6 +95,8 @@ class Variable:
         return F.transpose(self)
 
     def __len__(self):
+        if not self.data.ndim:
+            raise TypeError("len() of a 0-d Variable")
         return self.data.shape[0]
 
     def __repr__(self):
@@ -107,12 +109,49 @@ class Variable:
     __hash__ = object.__hash__
 
     # -- conversions ----------------------------------------------------------
+    # Like tensors: float(v), int(v), bool(v), f"{v:.4f}" for one element; np.asarray(v)
+    # for CPU data (a device array is copied to the host only by .numpy()).
     def item(self):
+        """The value of a one-element Variable as a Python number."""
+        return self._number("item()")
+
+    def __float__(self):
+        return float(self._number("float()"))
+
+    def __int__(self):
+        return int(self._number("int()"))
+
+    def __bool__(self):
+        return bool(self._number("bool()"))
+
+    def _number(self, op):
+        if self.data.size != 1:
+            raise ValueError(
+                f"{op}: only a one-element Variable converts to a Python number; "
+                f"this one has shape {tuple(self.shape)}"
+            )
         return backend.to_numpy(self.data).item()
+
+    def __format__(self, spec):
+        if not spec:
+            return str(self)
+        if self.data.size != 1:
+            raise TypeError(
+                f"format(): the spec {spec!r} formats one number, but this Variable has "
+                f"shape {tuple(self.shape)}; format v.numpy() or one element"
+            )
+        return format(self._number("format()"), spec)
+
+    def __array__(self, dtype=None, copy=None):
+        return backend.host_array(self.data, dtype, copy)
 
     def numpy(self):
         """A host (numpy) copy of the data."""
         return backend.to_numpy(self.data)
+
+    def astype(self, dtype):
+        """This Variable cast to ``dtype``, in the graph (:func:`minigrad.functions.astype`)."""
+        return F.astype(self, dtype)
 
     def to(self, device):
         """This Variable's data on ``device``, as a new leaf Variable."""
