@@ -561,29 +561,27 @@ def _as_variables(inputs):
         return inputs
     ref, beside_variable = _reference(inputs)
     array_backend = backend.backend_of(ref)
-    xp = array_backend.xp
-    device = array_backend.device_of(ref)
+    xp, device = array_backend.xp, array_backend.device_of(ref)
     items = [
         obj if isinstance(obj, Variable) or _is_number(obj) else _array_on(obj, device)
         for obj in inputs
     ]
     dtype = ref.dtype
-    cast_integers = False
-    if not backend.is_floating(dtype, xp):
-        if any(_is_float_constant(item) for item in items if not isinstance(item, Variable)):
-            dtype = backend.default_float_dtype(xp)
-            cast_integers = beside_variable
+    floating = backend.is_floating(dtype, xp)
+    cast_variables = False
+    if not floating and any(_is_float(item) for item in items if not isinstance(item, Variable)):
+        dtype, floating = backend.default_float_dtype(xp), True
+        cast_variables = beside_variable  # integer Variables: no gradient to lose
     out = []
     for item in items:
         if isinstance(item, Variable):
-            if cast_integers:  # integer Variables have no gradient to lose
+            if cast_variables:
                 item = _wrap(xp.astype(item.data, dtype))
         elif _is_number(item):
-            item = _wrap(array_backend.asarray(item, dtype=_number_dtype(item, dtype, xp),
-                                               device=device))
+            item = _wrap(array_backend.asarray(item, dtype=dtype, device=device))
         else:
-            if (beside_variable and type(item) is type(ref) and item.dtype != dtype
-                    and (cast_integers or backend.is_floating(dtype, xp))):
+            # another device's array is left as it is: the device check names it
+            if beside_variable and floating and type(item) is type(ref) and item.dtype != dtype:
                 item = xp.astype(item, dtype)
             item = _wrap(item)
         out.append(item)
@@ -614,18 +612,10 @@ def _is_number(obj):
     return type(obj) is float or type(obj) is int or isinstance(obj, numbers.Real)
 
 
-def _is_float_constant(item):
-    if _is_number(item):
-        return not isinstance(item, numbers.Integral)
-    return backend.is_floating(item.dtype, backend.namespace(item))
-
-
-def _number_dtype(value, dtype, xp):
-    """A number beside arrays of ``dtype``: that dtype, but a float beside integers
-    takes the default float dtype."""
-    if isinstance(value, numbers.Integral) or backend.is_floating(dtype, xp):
-        return dtype
-    return backend.default_float_dtype(xp)
+def _is_float(constant):
+    if _is_number(constant):
+        return not isinstance(constant, numbers.Integral)
+    return backend.is_floating(constant.dtype, backend.namespace(constant))
 
 
 def python_number(value):
@@ -641,7 +631,7 @@ def python_number(value):
 
 
 def _array_on(obj, device):
-    """An array stays where it is (a wrong device is an error later); lists move to ``device``."""
+    """An array stays where it is; lists move to ``device``."""
     if backend.is_array(obj):
         return backend.ensure_array(obj)
     return backend.as_array(obj, device=device)
