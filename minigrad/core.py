@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import numbers
 import weakref
 
 from minigrad import backend, config
@@ -94,6 +95,8 @@ class Variable:
         return F.transpose(self)
 
     def __len__(self):
+        if not self.data.ndim:
+            raise TypeError("len() of a 0-d Variable")
         return self.data.shape[0]
 
     def __repr__(self):
@@ -106,12 +109,49 @@ class Variable:
     __hash__ = object.__hash__
 
     # -- conversions ----------------------------------------------------------
+    # Like tensors: float(v), int(v), bool(v), f"{v:.4f}" for one element; np.asarray(v)
+    # for CPU data (a device array is copied to the host only by .numpy()).
     def item(self):
+        """The value of a one-element Variable as a Python number."""
+        return self._number("item()")
+
+    def __float__(self):
+        return float(self._number("float()"))
+
+    def __int__(self):
+        return int(self._number("int()"))
+
+    def __bool__(self):
+        return bool(self._number("bool()"))
+
+    def _number(self, op):
+        if self.data.size != 1:
+            raise ValueError(
+                f"{op}: only a one-element Variable converts to a Python number; "
+                f"this one has shape {tuple(self.shape)}"
+            )
         return backend.to_numpy(self.data).item()
+
+    def __format__(self, spec):
+        if not spec:
+            return str(self)
+        if self.data.size != 1:
+            raise TypeError(
+                f"format(): the spec {spec!r} formats one number, but this Variable has "
+                f"shape {tuple(self.shape)}; format v.numpy() or one element"
+            )
+        return format(self._number("format()"), spec)
+
+    def __array__(self, dtype=None, copy=None):
+        return backend.host_array(self.data, dtype, copy)
 
     def numpy(self):
         """A host (numpy) copy of the data."""
         return backend.to_numpy(self.data)
+
+    def astype(self, dtype):
+        """This Variable cast to ``dtype``, in the graph (:func:`minigrad.functions.astype`)."""
+        return F.astype(self, dtype)
 
     def to(self, device):
         """This Variable's data on ``device``, as a new leaf Variable."""
@@ -221,7 +261,8 @@ class Variable:
         """Accumulate d(self)/d(leaf) into the ``grad`` of every leaf that requires it.
 
         ``grad`` is the upstream gradient (default ones, so a non-scalar output
-        is treated as ``self.sum()``). Gradients of intermediate Variables are
+        is treated as ``self.sum()``); it must be on this Variable's device and
+        is cast to its dtype, as PyTorch does. Gradients of intermediate Variables are
         dropped unless ``retain_grad``. With ``create_graph`` the backward pass is
         itself recorded, so ``x.grad`` can be differentiated again.
 
@@ -241,15 +282,10 @@ class Variable:
                 "backward(): this Variable does not require gradients (it is integer "
                 "data, requires_grad=False, or computed only from such Variables)"
             )
-        if grad is None:
-            grad = Variable._wrap(self.xp.ones_like(self.data))
-        elif not isinstance(grad, Variable):
-            grad = Variable._wrap(backend.as_array(grad, device=self.device))
-        if grad.shape != self.shape:
-            raise ValueError(f"backward(): grad has shape {grad.shape}, expected {self.shape}")
         if retain_graph is None:
             retain_graph = create_graph
         with config.using_config("enable_backprop", create_graph):
+            grad = _upstream_grad(self, grad, "backward()")
             _backpropagate(self, grad, retain_grad, release=not retain_graph)
 
 
@@ -300,8 +336,13 @@ def _backpropagate(root, grad, retain_grad, capture=None, release=False):
         for x, gx in zip(func.inputs, gxs):
             if gx is None or not x.requires_grad:
                 continue
-            if gx.data.shape != x.data.shape:
-                gx = F.sum_to(gx, x.data.shape)
+            data = x.data
+            g = gx.data
+            if g.shape != data.shape:
+                gx = F.sum_to(gx, data.shape)
+            # `is not` first: one pointer test on the hot path (numpy dtypes are singletons)
+            if g.dtype is not data.dtype and g.dtype != data.dtype:
+                gx = _cast(gx, data.dtype)
             key = id(x)
             if capture is not None and key in capture:
                 prev = capture[key]
@@ -320,6 +361,33 @@ def _backpropagate(root, grad, retain_grad, capture=None, release=False):
         if release:
             func.__dict__.clear()  # inputs, saved arrays: what kept the graph's memory
             func.released = True
+
+
+def _upstream_grad(y, grad, op):
+    """The gradient fed into output ``y``: ones by default, else ``grad`` checked
+    against ``y``'s shape and device and cast to ``y``'s dtype."""
+    if grad is None:
+        return _wrap(y.xp.ones_like(y.data))
+    if not isinstance(grad, Variable):
+        device = y.device if not backend.is_array(grad) else None  # numbers and lists
+        grad = _wrap(backend.as_array(grad, device=device))
+    if grad.device != y.device:
+        raise ValueError(
+            f"{op}: the gradient is on device {grad.device!r} but the output is on "
+            f"{y.device!r}; move it with .to({y.device!r})"
+        )
+    if grad.shape != y.shape:
+        raise ValueError(f"{op}: grad has shape {grad.shape}, expected {y.shape}")
+    if grad.dtype != y.dtype:
+        grad = _cast(grad, y.dtype)
+    return grad
+
+
+def _cast(gx, dtype):
+    """A gradient cast to its input's dtype: recorded under create_graph."""
+    if _enable_backprop.get():
+        return F.astype(gx, dtype)
+    return _wrap(gx.xp.astype(gx.data, dtype))
 
 
 def _add_variables(a, b):
@@ -537,52 +605,101 @@ def _op_error(func, arrays, error):
 
 
 def _raw(obj):
-    return obj.data if isinstance(obj, Variable) else obj
+    return obj.data if isinstance(obj, Variable) else python_number(obj)
 
 
 def _as_variables(inputs):
+    """``inputs`` as Variables; constants follow the weak-constant rule.
+
+    A constant (a Python or numpy number, an array, a list) beside a floating
+    Variable takes that Variable's dtype, so float32 stays float32 whatever the
+    constants' dtypes: numbers are weak in PyTorch and JAX, and Keras converts
+    constants to the layer's dtype. Beside integer Variables only, a floating
+    constant makes them all the default float dtype. Variables are never cast:
+    float32 and float64 Variables promote to float64, and the backward pass
+    casts each gradient back to its input's dtype.
+    """
     for obj in inputs:
         if not isinstance(obj, Variable):
             break
     else:
         return inputs
-    ref = None
-    for obj in inputs:
-        if isinstance(obj, Variable):
-            ref = obj.data
-            break
+    ref, beside_variable = _reference(inputs)
+    array_backend = backend.backend_of(ref)
+    xp, device = array_backend.xp, array_backend.device_of(ref)
+    items = [
+        obj if isinstance(obj, Variable) or _is_number(obj) else _array_on(obj, device)
+        for obj in inputs
+    ]
+    dtype = ref.dtype
+    floating = backend.is_floating(dtype, xp)
+    cast_variables = False
+    if not floating and any(_is_float(item) for item in items if not isinstance(item, Variable)):
+        dtype, floating = backend.default_float_dtype(xp), True
+        cast_variables = beside_variable  # integer Variables: no gradient to lose
     out = []
-    for obj in inputs:
-        if isinstance(obj, Variable):
-            out.append(obj)
-        elif isinstance(obj, (int, float)) and ref is not None:
-            out.append(_wrap(_scalar_like(obj, ref)))
+    for item in items:
+        if isinstance(item, Variable):
+            if cast_variables:
+                item = _wrap(xp.astype(item.data, dtype))
+        elif _is_number(item):
+            item = _wrap(array_backend.asarray(item, dtype=dtype, device=device))
         else:
-            data = backend.as_array(obj) if ref is None else _constant_like(obj, ref)
-            out.append(_wrap(data))
-            if ref is None:
-                ref = data
+            # another device's array is left as it is: the device check names it
+            if beside_variable and floating and type(item) is type(ref) and item.dtype != dtype:
+                item = xp.astype(item, dtype)
+            item = _wrap(item)
+        out.append(item)
     return out
 
 
-def _scalar_like(value, ref):
-    """A Python number as a 0-d array with the dtype and device of ``ref``.
+def _reference(inputs):
+    """The array whose dtype and device constants follow, and whether it is a
+    Variable's: the first floating Variable, else the first Variable, else
+    (no Variable at all) the first array."""
+    first = None
+    for obj in inputs:
+        if isinstance(obj, Variable):
+            if backend.is_floating(obj.data.dtype, obj.xp):
+                return obj.data, True
+            if first is None:
+                first = obj.data
+    if first is not None:
+        return first, True
+    for obj in inputs:
+        if not _is_number(obj) and backend.is_array(obj):
+            return backend.ensure_array(obj), False
+    return backend.as_array(inputs[0]), False
 
-    Floating arrays keep their dtype (float32 stays float32); integer arrays
-    combined with a float take the default float dtype.
+
+def _is_number(obj):
+    # numpy scalars are numbers.Real too: weak like Python numbers
+    return type(obj) is float or type(obj) is int or isinstance(obj, numbers.Real)
+
+
+def _is_float(constant):
+    if _is_number(constant):
+        return not isinstance(constant, numbers.Integral)
+    return backend.is_floating(constant.dtype, backend.namespace(constant))
+
+
+def python_number(value):
+    """A numpy scalar as the Python number it holds; anything else unchanged.
+
+    numpy promotes its own scalars like arrays (``float32 array * np.float64(2)``
+    is float64) but Python numbers weakly, so a number that a Function keeps as
+    an attribute (an exponent, a bound, a slope) is made a Python number.
     """
-    array_backend = backend.backend_of(ref)
-    xp = array_backend.xp
-    dtype = ref.dtype
-    if isinstance(value, float) and not backend.is_floating(dtype, xp):
-        dtype = backend.default_float_dtype(xp)
-    return array_backend.asarray(value, dtype=dtype, device=array_backend.device_of(ref))
+    if type(value) in (int, float, bool) or not isinstance(value, numbers.Real):
+        return value
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
-def _constant_like(obj, ref):
+def _array_on(obj, device):
+    """An array stays where it is; lists move to ``device``."""
     if backend.is_array(obj):
-        return obj
-    return backend.as_array(obj, device=backend.device_of(ref))
+        return backend.ensure_array(obj)
+    return backend.as_array(obj, device=device)
 
 
 def to_device(obj, device):
@@ -592,10 +709,17 @@ def to_device(obj, device):
     return backend.to_device(obj, device)
 
 
-def as_variable(obj):
-    """``obj`` as a Variable: Variables pass through, arrays become constants."""
+def as_variable(obj, like=None):
+    """``obj`` as a Variable: Variables pass through, arrays become constants.
+
+    With ``like`` (the Variable that ``obj`` will meet), a constant follows the
+    weak-constant rule beside it: a floating ``like`` gives it its dtype, and
+    lists move to its device.
+    """
     if isinstance(obj, Variable):
         return obj
+    if like is not None:
+        return _as_variables((like, obj))[1]
     return Variable._wrap(backend.as_array(obj))
 
 
@@ -614,8 +738,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False):
         for y, gy in zip(outputs, grad_outputs):
             if not y.requires_grad:
                 continue
-            gy = Variable._wrap(y.xp.ones_like(y.data)) if gy is None else as_variable(gy)
-            _backpropagate(y, gy, False, capture)
+            _backpropagate(y, _upstream_grad(y, gy, "grad()"), False, capture)
     return tuple(
         capture[id(x)] if capture[id(x)] is not None else Variable._wrap(x.xp.zeros_like(x.data))
         for x in inputs

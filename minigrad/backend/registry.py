@@ -154,6 +154,37 @@ def default_float_dtype(xp):
     return xp.float32
 
 
+def resolve_dtype(dtype, xp):
+    """``dtype`` (a name such as ``"float16"``, or a dtype of any backend) as a dtype
+    of namespace ``xp``; a TypeError names an unknown one."""
+    if isinstance(dtype, str):
+        name = dtype
+    else:
+        name = getattr(dtype, "name", None) or getattr(dtype, "__name__", None)
+        name = name or str(dtype).rsplit(".", 1)[-1]  # array-api-strict: "array_api_strict.float32"
+    resolved = getattr(xp, name, None)
+    try:
+        if xp.isdtype(resolved, ("bool", "numeric")):
+            return resolved
+    except (TypeError, ValueError):
+        pass
+    raise TypeError(f"unknown dtype {dtype!r} for {xp.__name__} arrays")
+
+
+def host_array(array, dtype=None, copy=None):
+    """``array`` as a numpy array for ``np.asarray`` (``__array__``): CPU data only.
+
+    Data on another device raise a TypeError (as numpy conversion of a CUDA tensor
+    does in PyTorch), so a device array is never copied to the host unasked.
+    """
+    if not isinstance(array, (np.ndarray, np.generic)):
+        raise TypeError(
+            f"cannot convert data on device {device_of(array)!r} to a numpy array "
+            f"implicitly; use .numpy() for a host copy"
+        )
+    return np.array(array, dtype=dtype, copy=copy)  # copy=None: only if dtype asks for one
+
+
 def is_floating(dtype, xp) -> bool:
     # isdtype costs about 1 us a call. xp is part of the key: array-api-strict
     # dtypes hash like numpy's and warn when compared with them.

@@ -6,6 +6,7 @@ primitives. Each module lists its public names in ``__all__``.
 """
 from minigrad.functions.arithmetic import *  # noqa: F401,F403
 from minigrad.functions.math import *  # noqa: F401,F403
+from minigrad.functions.cast import *  # noqa: F401,F403
 from minigrad.functions.array import *  # noqa: F401,F403
 from minigrad.functions.reduction import *  # noqa: F401,F403
 from minigrad.functions.linalg import *  # noqa: F401,F403

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from minigrad import backend, config
-from minigrad.core import Function, as_variable, constant, recording
+from minigrad.core import Function, as_variable, constant, python_number, recording
 from minigrad.functions.arithmetic import pow
 from minigrad.functions.array import reshape
 from minigrad.functions.math import exp, sigmoid, tanh
@@ -325,7 +325,7 @@ def relu(x):
 def leaky_relu(x, alpha=0.01):
     """``x`` where positive, ``alpha * x`` elsewhere (Keras ``LeakyReLU``, PyTorch
     ``negative_slope``)."""
-    return LeakyReLU(alpha)(x)
+    return LeakyReLU(python_number(alpha))(x)
 
 
 def prelu(x, alpha):
@@ -337,7 +337,7 @@ def prelu(x, alpha):
     per-feature shape ``x.shape[1:]``).
     """
     x = as_variable(x)
-    alpha = as_variable(alpha)
+    alpha = as_variable(alpha, like=x)
     if alpha.ndim == 1 and x.ndim > 2 and alpha.shape[0] == x.shape[1] != 1:
         alpha = reshape(alpha, alpha.shape + (1,) * (x.ndim - 2))
     return PReLU()(x, alpha)
@@ -351,6 +351,7 @@ def rrelu(x, lower=1 / 8, upper=1 / 3, training=None):
     :func:`minigrad.config.is_training`. Paper: Xu et al., "Empirical Evaluation
     of Rectified Activations in Convolutional Network", 2015.
     """
+    lower, upper = python_number(lower), python_number(upper)
     if not lower <= upper:
         raise ValueError(f"rrelu: lower ({lower}) must not exceed upper ({upper})")
     if training is None:
@@ -363,7 +364,7 @@ def rrelu(x, lower=1 / 8, upper=1 / 3, training=None):
 
 
 def elu(x, alpha=1.0):
-    return ELU(alpha)(x)
+    return ELU(python_number(alpha))(x)
 
 
 def selu(x):

@@ -5,7 +5,10 @@ input's shape, so the backward rules below ignore broadcasting.
 """
 from __future__ import annotations
 
-from minigrad.core import Function, constant, recording
+import numbers
+
+from minigrad import backend
+from minigrad.core import Function, Variable, constant, python_number, recording
 
 
 __all__ = [
@@ -141,9 +144,12 @@ def neg(x):
 
 
 def pow(x, c):
-    """``x ** c``: a Python number ``c`` is a constant exponent, otherwise a tensor one."""
-    if isinstance(c, (int, float)) and not isinstance(c, bool):
-        return PowScalar(c)(x)
+    """``x ** c``: a number ``c`` (Python or numpy) is a constant exponent of a floating
+    ``x``, otherwise ``c`` is a tensor exponent (integer ``x`` goes there too, so a float
+    exponent gives it the default float dtype)."""
+    if (isinstance(c, numbers.Real) and not isinstance(c, bool) and isinstance(x, Variable)
+            and backend.is_floating(x.dtype, x.xp)):
+        return PowScalar(python_number(c))(x)
     return Pow()(x, c)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import builtins
 
 from minigrad import backend
-from minigrad.core import Function, Variable
+from minigrad.core import Function, Variable, python_number
 
 
 __all__ = [
@@ -123,6 +123,7 @@ def _normalize_key(key, like):
     for k in key:
         if isinstance(k, Variable):
             k = k.data
+        k = python_number(k)  # a numpy integer is a basic index, as a Python int
         if isinstance(k, list):
             k = backend.as_array(k, device=backend.device_of(like))
         elif backend.is_array(k) and backend.device_of(k) != backend.device_of(like):

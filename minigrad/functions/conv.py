@@ -18,7 +18,7 @@ import dataclasses
 import math
 
 from minigrad import backend
-from minigrad.core import Function
+from minigrad.core import Function, as_variable
 from minigrad.functions.array import reshape, transpose
 from minigrad.functions.linalg import matmul
 from minigrad.functions.reduction import sum
@@ -371,5 +371,8 @@ def conv_transpose2d(x, W, b=None, stride=1, padding=0, output_padding=0, dilati
         raise ValueError(
             f"{op}: padding {padding!r} leaves an empty output {out} (input shape {xs})"
         )
+    x = as_variable(x)
+    W = as_variable(W, like=x)  # constants take x's dtype, as in conv2d
+    b = b if b is None else as_variable(b, like=x)
     y = _grad_input(_rows(x), W, sliding_window(op, out, kernel, s, p, d))
     return y if b is None else y + reshape(b, (1, ws[1], 1, 1))

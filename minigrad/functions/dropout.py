@@ -4,7 +4,7 @@ from __future__ import annotations
 import numbers
 
 from minigrad import backend, config
-from minigrad.core import Function, as_variable, constant, recording
+from minigrad.core import Function, as_variable, constant, python_number, recording
 
 
 __all__ = [
@@ -33,10 +33,12 @@ class Dropout(Function):
 
 
 def check_rate(name, rate):
-    """Raise ValueError unless ``rate`` is a real number in [0, 1)."""
-    if type(rate) is not float and (  # the common case first: this runs every step
-            isinstance(rate, bool) or not isinstance(rate, numbers.Real)) or not 0 <= rate < 1:
+    """``rate`` as a Python number; ValueError unless it is a real number in [0, 1)."""
+    if type(rate) is float and 0 <= rate < 1:  # the common case first: this runs every step
+        return rate
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
         raise ValueError(f"{name}: rate must be a number in [0, 1), got {rate!r}")
+    return python_number(rate)
 
 
 def dropout(x, rate=0.5, training=None):
@@ -50,7 +52,7 @@ def dropout(x, rate=0.5, training=None):
     ``keep_mask`` (16-bit random integers against a threshold, so the keep
     probability is 1 - rate within 2**-16), seeded by :func:`minigrad.manual_seed`.
     """
-    check_rate("dropout", rate)
+    rate = check_rate("dropout", rate)
     if training is None:
         training = config.is_training()
     x = as_variable(x)

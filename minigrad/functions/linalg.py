@@ -168,7 +168,7 @@ def linear_relu_dropout(x, W, b=None, rate=0.5, training=None):
     same numbers and random draws, one pass fewer each way. Out of training
     (``training=None`` follows :func:`minigrad.config.is_training`) or with
     ``rate=0`` it is :func:`linear_relu`."""
-    check_rate("linear_relu_dropout", rate)
+    rate = check_rate("linear_relu_dropout", rate)
     if training is None:
         training = config.is_training()
     if not training or rate == 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 
 from minigrad import backend
-from minigrad.core import Function, Variable, as_variable, constant, recording
+from minigrad.core import Function, Variable, as_variable, constant, python_number, recording
 from minigrad.functions.activation import log_softmax, softmax
 from minigrad.functions.array import reshape
 from minigrad.functions.math import abs, clip, log, minimum, sigmoid, square
@@ -233,6 +233,7 @@ def softmax_cross_entropy(logits, target, label_smoothing=0.0, reduction="mean")
     """
     name = "softmax_cross_entropy"
     _check_reduction(name, reduction)
+    label_smoothing = python_number(label_smoothing)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
     logits = as_variable(logits)
@@ -401,7 +402,7 @@ def binary_accuracy(y, target, threshold=0.5):
     t = _as_target(target, y, "binary_accuracy")
     _check_same_shape("binary_accuracy", y, t)
     xp = y.xp
-    hits = xp.astype((y.data > threshold) == (t.data > 0.5), y.dtype)
+    hits = xp.astype((y.data > python_number(threshold)) == (t.data > 0.5), y.dtype)
     return float(backend.to_numpy(xp.mean(hits))) if y.size else float("nan")
 
 

@@ -6,7 +6,7 @@ wherever it exists, so higher-order gradients stay correct away from kinks.
 from __future__ import annotations
 
 from minigrad import backend
-from minigrad.core import Function, Variable, constant, recording
+from minigrad.core import Function, Variable, constant, python_number, recording
 
 
 __all__ = [
@@ -248,8 +248,9 @@ def minimum(a, b):
 
 
 def clip(x, lo=None, hi=None):
-    """Clamp ``x`` to ``[lo, hi]`` (either bound may be None)."""
-    return Clip(lo, hi)(x)
+    """Clamp ``x`` to ``[lo, hi]`` (either bound may be None); numpy-scalar bounds are
+    weak like Python numbers, so ``x`` keeps its dtype."""
+    return Clip(python_number(lo), python_number(hi))(x)
 
 
 def where(cond, a, b):

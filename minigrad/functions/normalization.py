@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from minigrad import backend, config
-from minigrad.core import Function, Variable, as_variable, constant, recording
+from minigrad.core import Function, Variable, as_variable, constant, python_number, recording
 from minigrad.functions.array import reshape
 from minigrad.functions.math import square
 from minigrad.functions.reduction import mean, sum
@@ -75,7 +75,7 @@ class BatchNorm(Function):
 def _affine(value, fill, name, c, x):
     if value is None:
         return constant(backend.zeros((c,), x.dtype, x.data) + fill)
-    value = as_variable(value)
+    value = as_variable(value, like=x)
     if value.shape != (c,):
         raise ValueError(f"batch_norm: {name} has shape {value.shape}, expected ({c},) "
                          f"for input of shape {x.shape}")
@@ -116,6 +116,7 @@ def batch_norm(x, gamma, beta, running_mean=None, running_var=None, training=Non
     Training by Reducing Internal Covariate Shift", 2015.
     """
     x = as_variable(x)
+    momentum, eps = python_number(momentum), python_number(eps)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected input with a batch axis and a channel axis, "
                          f"got shape {x.shape}")
@@ -150,6 +151,6 @@ def batch_norm(x, gamma, beta, running_mean=None, running_var=None, training=Non
         return y
     shape = tuple(s if a == axis % x.ndim else 1 for a, s in enumerate(x.shape))
     xp = x.xp
-    mu = xp.reshape(_raw(running_mean), shape)
-    inv_std = xp.reshape(1.0 / xp.sqrt(_raw(running_var) + eps), shape)
+    mu = xp.reshape(xp.astype(_raw(running_mean), x.dtype), shape)
+    inv_std = xp.reshape(1.0 / xp.sqrt(xp.astype(_raw(running_var), x.dtype) + eps), shape)
     return (x - constant(mu)) * (reshape(gamma, shape) * constant(inv_std)) + reshape(beta, shape)

@@ -38,7 +38,7 @@ def test_training_zeroes_and_scales(device):
     yh, xh = y.numpy(), x.numpy()
     kept = yh != 0
     np.testing.assert_allclose(yh[kept], xh[kept] / 0.75)
-    y.backward(np.full(y.shape, 2.0))
+    y.backward(minigrad.to_device(np.full(y.shape, 2.0), device))
     np.testing.assert_allclose(x.grad.numpy(), 2.0 * kept / 0.75)
 
 

@@ -53,7 +53,7 @@ def _same_as_apart(device, bias, fused, apart, n=64, d=4, k=32):
         outputs.append(fn(*xs))
         leaves.append(xs)
     np.testing.assert_array_equal(outputs[0].numpy(), outputs[1].numpy())
-    gy = rng.standard_normal((n, k)).astype(np.float32)
+    gy = minigrad.to_device(rng.standard_normal((n, k)).astype(np.float32), device)
     for y in outputs:
         y.backward(gy)
     for a, b in zip(*leaves):
