@@ -47,6 +47,11 @@ def device(request):
     return name
 
 
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("gpu") and "cuda:0" not in minigrad.available_devices():
+        pytest.skip("needs a CUDA device with CuPy (gpu marker)")
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
