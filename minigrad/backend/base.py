@@ -23,6 +23,7 @@ class Backend:
     xp = None
     array_types: tuple = ()
     single_device = False  # True when all arrays of this library share one device
+    wraps_indices = False  # True when out-of-range integer indices wrap instead of raising
 
     def __init__(self):
         self._rng = np.random.default_rng(0)

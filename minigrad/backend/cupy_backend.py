@@ -19,12 +19,19 @@ _WORDS = cupy.ElementwiseKernel(
 _KEEP = cupy.ElementwiseKernel(
     "uint64 key, uint32 threshold", "bool keep", philox.KEEP_OPERATION, "minigrad_keep_mask",
     preamble=philox.CUDA_PREAMBLE)
+# Backend.adam_update_'s ten passes in one; --fmad=false rounds every product on its
+# own as the separate passes do, so the numbers are the generic ones bit for bit
+_ADAM = cupy.ElementwiseKernel(
+    "T g, T k, T k_m, T eps, T step", "T p, T M, T V",
+    "T s = g * k; V += s * s; s *= k_m; M += s; p -= (M / (sqrt(V) + eps)) * step;",
+    "minigrad_adam_update", options=("--fmad=false",))
 
 
 class CupyBackend(philox.KeyedRandom, UfuncKernels, Backend):
     name = "cupy"
     xp = cupy
     array_types = (cupy.ndarray,)
+    wraps_indices = True  # CuPy's integer-array indexing, take and scatter_add wrap around
 
     def device_of(self, array) -> str:
         return f"cuda:{array.device.id}"
@@ -56,6 +63,13 @@ class CupyBackend(philox.KeyedRandom, UfuncKernels, Backend):
     def scatter_add(self, target, key, values) -> None:
         with target.device:
             cupyx.scatter_add(target, key, values)
+
+    def adam_update_(self, p, M, V, g, k, k_m, eps, step):
+        if p.dtype not in (cupy.float32, cupy.float64) or not p.dtype == M.dtype == V.dtype \
+                == g.dtype:
+            return super().adam_update_(p, M, V, g, k, k_m, eps, step)
+        with p.device:
+            _ADAM(g, k, k_m, eps, step, p, M, V)
 
     def _words(self, key, count, device):
         return _WORDS(key, cupy.empty(count, cupy.uint32))
