@@ -57,8 +57,8 @@ TARGETS = {"mlp": 1.5, "cnn": 2.0}  # minigrad / PyTorch CUDA at batch 1024, at 
 
 def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", default=os.environ.get("OUT") or os.path.join(ROOT, "gpu-check"),
-                   help="folder for the report and logs (default $OUT, else ./gpu-check)")
+    p.add_argument("--out", default=os.environ.get("OUT") or "/tmp/gpu-check",
+                   help="folder for the report and logs (default $OUT, else /tmp/gpu-check)")
     p.add_argument("--dry", action="store_true",
                    help="on the CPU, tiny sizes, a few tests: checks the script itself")
     p.add_argument("--budget", type=float, default=450.0,
@@ -309,7 +309,8 @@ def main(argv=None):
                      "--output-dir", os.path.join(scratch, "runs")], "example.log", 90, {}),
         ("bench", [py, "benchmarks/bench_gpu.py", "--device", device, "--json", bench_json]
          + tiny, "bench.log", 150, {}),
-        ("suite", pytest + [f"--junitxml={os.path.join(out, 'suite.xml')}", "--durations=15"]
+        ("suite", pytest + [f"--junitxml={os.path.join(out, 'suite.xml')}", "--tb=short",
+                            "--durations=15"]
          + (["tests/backend"] if args.dry else []), "suite.log", None,
          {"CUPY_ACCELERATORS": ""}),
     ]

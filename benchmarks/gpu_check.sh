@@ -15,7 +15,7 @@
 #       --platform manylinux2014_x86_64 --platform any -d .whl array-api-strict==2.6.1
 set -u
 cd "$(dirname "$0")/.."
-OUT=${OUT:-$PWD/gpu-check}
+OUT=${OUT:-/tmp/gpu-check}
 mkdir -p "$OUT"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
@@ -31,6 +31,6 @@ if [ -e "${wheels[0]}" ]; then
     export PYTHONPATH="$site:$PYTHONPATH"
 fi
 
-nvidia-smi -L 2>/dev/null || echo "nvidia-smi: not available"
+timeout 30 nvidia-smi -L 2>/dev/null || echo "nvidia-smi: not available"
 python3 --version
 exec python3 benchmarks/gpu_check.py --out "$OUT" "$@"
