@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import json
 import os
 import statistics
@@ -84,7 +85,7 @@ def initial_weights(model, seed):
         return initial_state(seed)[0]
     rng = np.random.default_rng(seed)
     weights = {}
-    for i, (fan_in, fan_out) in enumerate(zip(MLP_SIZES, MLP_SIZES[1:])):
+    for i, (fan_in, fan_out) in enumerate(itertools.pairwise(MLP_SIZES)):
         limit = np.sqrt(6.0 / (fan_in + fan_out))
         weights[f"{2 * i}.W"] = rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32)
         weights[f"{2 * i}.b"] = np.zeros(fan_out, np.float32)
@@ -350,9 +351,9 @@ def mib(n):
 
 def table(results):
     """The report as markdown lines: one row per model, batch and system."""
-    lines = ["| model | batch | system | ms per step (median) | range | minigrad / this "
-             "(median, min-max) | peak GPU MiB (in use / held) | first loss |",
-             "|---|---|---|---|---|---|---|---|"]
+    header = ("| model | batch | system | ms per step (median) | range | minigrad / this "
+              "(median, min-max) | peak GPU MiB (in use / held) | first loss |")
+    lines = [header, "|---|---|---|---|---|---|---|---|"]
     for key, summary in results.items():
         model, batch = key.split("@")
         for name, s in summary.items():

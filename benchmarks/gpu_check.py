@@ -156,13 +156,14 @@ def environment(env):
     """Versions and devices, probed in a subprocess (no CUDA context in this one)."""
     info = {}
     try:
-        smi = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=30)
+        smi = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=30,
+                             check=False)
         info["nvidia_smi"] = (smi.stdout or smi.stderr).strip()
     except (OSError, subprocess.TimeoutExpired) as e:
         info["nvidia_smi"] = f"unavailable: {e}"
     try:
         probe = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True,
-                               timeout=90, cwd=ROOT, env=env)
+                               timeout=90, cwd=ROOT, env=env, check=False)
         info.update(json.loads(probe.stdout.strip().splitlines()[-1]))
     except (OSError, subprocess.TimeoutExpired, ValueError, IndexError) as e:
         info["probe"] = f"failed: {e}"

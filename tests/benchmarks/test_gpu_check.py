@@ -73,7 +73,7 @@ def test_bench_summary_ratios_per_round():
     assert s["minigrad"]["median_ms"] == 3.0 and s["torch"]["median_ms"] == 1.0
     assert s["torch"]["ratio"] == {"median": 2.0, "min": 1.0, "max": 3.0}
     assert s["torch"]["same_loss"]
-    row = [line for line in bench_gpu.table({"mlp@1024": s}) if "| torch |" in line][0]
+    row = next(line for line in bench_gpu.table({"mlp@1024": s}) if "| torch |" in line)
     assert "2.00 (1.00-3.00)" in row and "- / -" in row
 
 
