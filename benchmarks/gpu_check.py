@@ -110,6 +110,8 @@ def child_env(extra=None):
     paths = [ROOT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     env.update({"PYTHONPATH": os.pathsep.join(paths), "PYTHONUNBUFFERED": "1",
                 "HYPOTHESIS_PROFILE": "ci", "MPLBACKEND": "Agg"})
+    # one writable kernel cache for every stage: what one stage compiled, the next reuses
+    env.setdefault("CUPY_CACHE_DIR", os.path.join(tempfile.gettempdir(), "minigrad-cupy-cache"))
     env.update(extra or {})
     return env
 
