@@ -142,7 +142,7 @@ class KeyedRandom:
         xp = self.xp
         dtype = dtype or xp.float32
         with self._on(device):
-            u = self._unit(tuple(shape), xp.float64 if dtype == xp.float64 else xp.float32,
+            u = self._unit(_shape(shape), xp.float64 if dtype == xp.float64 else xp.float32,
                            device)
             return xp.astype(u * (high - low) + low, dtype, copy=False)
 
@@ -151,9 +151,8 @@ class KeyedRandom:
         u1 in (0, 1]; computed in float64, then cast to ``dtype``."""
         xp = self.xp
         dtype = dtype or xp.float32
-        shape = tuple(shape)
         with self._on(device):
-            u = self._unit((2,) + shape, xp.float64, device)
+            u = self._unit((2, *_shape(shape)), xp.float64, device)
             z = xp.sqrt(-2.0 * xp.log(1.0 - u[0, ...])) * xp.cos((2 * math.pi) * u[1, ...])
             return xp.astype(z * std + mean, dtype, copy=False)
 
@@ -163,3 +162,7 @@ class KeyedRandom:
         with self._on(device):
             return self._keep(self._next_key(), tuple(shape), keep_threshold(keep_prob), device)
 
+
+def _shape(shape) -> tuple:
+    """A shape as a tuple; an int ``n`` is ``(n,)``, as numpy's ``size=`` takes it."""
+    return (shape,) if isinstance(shape, int) else tuple(shape)

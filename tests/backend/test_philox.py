@@ -78,6 +78,7 @@ def test_uniform_float32_uses_24_bits_and_keeps_the_range():
     assert abs(u.mean() - 0.5) < 0.005 and abs(u.var() - 1 / 12) < 0.002
     v = seeded(0).uniform((3, 4), -2.0, 3.0, dtype=np.float32)
     assert v.shape == (3, 4) and v.min() >= -2.0 and v.max() <= 3.0
+    assert seeded(0).uniform(5).shape == seeded(0).normal(5).shape == (5,)  # numpy's size=5
 
 
 def test_uniform_float64_uses_53_bits():
