@@ -75,9 +75,9 @@ def timed_step(optimizer, compute_loss):
     return step
 
 
-def minigrad_stepper(weights, x, y):
-    import minigrad
-    from minigrad import F, nn, optim
+def minigrad_cnn(weights):
+    """The CNN in minigrad with ``weights`` (from :func:`initial_state`), on the CPU."""
+    from minigrad import nn
     from minigrad.nn.conv import Conv2D
     from minigrad.nn.pooling import MaxPooling2D
 
@@ -88,15 +88,11 @@ def minigrad_stepper(weights, x, y):
         nn.Dense(10, in_features=128, name="dense2"),
     )
     model.load_state_dict(weights)
-    optimizer = optim.Adam(model.parameters(), lr=1e-3)
-    xv = minigrad.Variable(x, requires_grad=False)
-    return timed_step(optimizer, lambda: F.softmax_cross_entropy(model(xv), y))
+    return model
 
 
-def torch_stepper(weights, x, y, threads):
-    import torch
-
-    torch.set_num_threads(threads)
+def torch_cnn(torch, weights):
+    """The same CNN in PyTorch (``torch`` the module) with the same ``weights``, on the CPU."""
     model = torch.nn.Sequential(
         torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
         torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
@@ -108,6 +104,24 @@ def torch_stepper(weights, x, y, threads):
             w = torch.from_numpy(weights[f"{name}.W"])
             layer.weight.copy_(w if w.ndim == 4 else w.T)   # Linear keeps (out, in)
             layer.bias.copy_(torch.from_numpy(weights[f"{name}.b"]))
+    return model
+
+
+def minigrad_stepper(weights, x, y):
+    import minigrad
+    from minigrad import F, optim
+
+    model = minigrad_cnn(weights)
+    optimizer = optim.Adam(model.parameters(), lr=1e-3)
+    xv = minigrad.Variable(x, requires_grad=False)
+    return timed_step(optimizer, lambda: F.softmax_cross_entropy(model(xv), y))
+
+
+def torch_stepper(weights, x, y, threads):
+    import torch
+
+    torch.set_num_threads(threads)
+    model = torch_cnn(torch, weights)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     loss_fn = torch.nn.CrossEntropyLoss()

@@ -31,6 +31,23 @@ def pytest_addoption(parser):
         "--backend", default="all", choices=["all", *DEVICES],
         help="array backend for device-dependent tests (default: numpy and strict)",
     )
+    parser.addoption(
+        "--device-only", action="store_true",
+        help="run only the tests that take the device fixture or are marked gpu (the others "
+             "run on numpy whatever --backend says; benchmarks/gpu_check.py uses this)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--device-only"):
+        return
+    keep, drop = [], []
+    for item in items:
+        wanted = "device" in getattr(item, "fixturenames", ()) or item.get_closest_marker("gpu")
+        (keep if wanted else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_generate_tests(metafunc):
@@ -47,6 +64,11 @@ def device(request):
     if name.startswith("cuda") and name not in minigrad.available_devices():
         pytest.skip("no CUDA device with CuPy on this machine")
     return name
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("gpu") and "cuda:0" not in minigrad.available_devices():
+        pytest.skip("needs a CUDA device with CuPy (gpu marker)")
 
 
 @pytest.fixture

@@ -11,15 +11,19 @@ class Backend:
 
     ``xp`` is the library's array-API namespace. The methods cover what that
     standard lacks: device names, host transfer, scatter-add and seeded random
-    numbers. Random numbers come from one ``numpy.random.Generator`` per
-    backend unless the backend overrides the random methods (CuPy draws on the
-    GPU), so a seed gives the same numbers on ``"cpu"`` and ``"strict"``.
+    numbers. Each backend's random state is one host ``numpy.random.Generator``
+    (``_rng``; saved by :meth:`rng_state`). The methods below draw from it on
+    the host; CuPy and array-api-strict override the floating-point draws and
+    the keep masks to compute them on the device from one key per draw
+    (:class:`minigrad.backend.philox.KeyedRandom`), which leaves the state on
+    the host all the same.
     """
 
     name = "abstract"
     xp = None
     array_types: tuple = ()
     single_device = False  # True when all arrays of this library share one device
+    wraps_indices = False  # True when out-of-range integer indices wrap instead of raising
 
     def __init__(self):
         self._rng = np.random.default_rng(0)

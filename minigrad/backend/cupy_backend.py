@@ -1,21 +1,37 @@
-"""CuPy: arrays on a CUDA GPU."""
+"""CuPy: arrays on CUDA GPUs, ``"cuda:N"`` on GPU ``N``.
+
+CuPy makes new arrays and runs kernels on its *current* device, whatever the
+device of the inputs, so every method that makes an array does so inside
+``cupy.cuda.Device(N)``. Random numbers are drawn on the GPU by key
+(:mod:`minigrad.backend.philox`): the random state stays on the host.
+"""
 from __future__ import annotations
 
 import cupy
 import cupyx
-import numpy as np
 
-from minigrad.backend.base import Backend, UfuncKernels, keep_threshold
+from minigrad.backend import philox
+from minigrad.backend.base import Backend, UfuncKernels
+
+_WORDS = cupy.ElementwiseKernel(
+    "uint64 key", "uint32 word", philox.WORDS_OPERATION, "minigrad_philox_words",
+    preamble=philox.CUDA_PREAMBLE)
+_KEEP = cupy.ElementwiseKernel(
+    "uint64 key, uint32 threshold", "bool keep", philox.KEEP_OPERATION, "minigrad_keep_mask",
+    preamble=philox.CUDA_PREAMBLE)
+# Backend.adam_update_'s ten passes in one; --fmad=false rounds every product on its
+# own as the separate passes do, so the numbers are the generic ones bit for bit
+_ADAM = cupy.ElementwiseKernel(
+    "T g, T k, T k_m, T eps, T step", "T p, T M, T V",
+    "T s = g * k; V += s * s; s *= k_m; M += s; p -= (M / (sqrt(V) + eps)) * step;",
+    "minigrad_adam_update", options=("--fmad=false",))
 
 
-class CupyBackend(UfuncKernels, Backend):
+class CupyBackend(philox.KeyedRandom, UfuncKernels, Backend):
     name = "cupy"
     xp = cupy
     array_types = (cupy.ndarray,)
-
-    def __init__(self):
-        super().__init__()
-        self._gpu_rng = cupy.random.default_rng(0)
+    wraps_indices = True  # CuPy's integer-array indexing, take and scatter_add wrap around
 
     def device_of(self, array) -> str:
         return f"cuda:{array.device.id}"
@@ -24,45 +40,39 @@ class CupyBackend(UfuncKernels, Backend):
     def _device_id(device):
         return int(device.split(":")[1]) if device and ":" in device else 0
 
+    def _on(self, device):
+        return cupy.cuda.Device(self._device_id(device))
+
     def asarray(self, data, dtype=None, device=None):
-        with cupy.cuda.Device(self._device_id(device)):
+        with self._on(device) as target:
+            if isinstance(data, cupy.ndarray) and data.device.id != target.id:
+                data = data.copy()  # ndarray.copy() copies to the current device
             return cupy.asarray(data, dtype=dtype)
 
     def copy(self, array):
-        return array.copy()
+        with array.device:  # not the current device's: copy() would move the array there
+            return array.copy()
 
     def zeros(self, shape, dtype, device=None):
-        with cupy.cuda.Device(self._device_id(device)):
+        with self._on(device):
             return cupy.zeros(shape, dtype=dtype)
 
     def to_numpy(self, array):
         return cupy.asnumpy(array)
 
     def scatter_add(self, target, key, values) -> None:
-        cupyx.scatter_add(target, key, values)
+        with target.device:
+            cupyx.scatter_add(target, key, values)
 
-    def seed(self, seed):
-        super().seed(seed)
-        self._gpu_rng = cupy.random.default_rng(seed)
+    def adam_update_(self, p, M, V, g, k, k_m, eps, step):
+        if p.dtype not in (cupy.float32, cupy.float64) or not p.dtype == M.dtype == V.dtype \
+                == g.dtype:
+            return super().adam_update_(p, M, V, g, k, k_m, eps, step)
+        with p.device:
+            _ADAM(g, k, k_m, eps, step, p, M, V)
 
-    def rng_state(self):
-        return {"host": super().rng_state(), "gpu": self._gpu_rng.bit_generator.state}
+    def _words(self, key, count, device):
+        return _WORDS(key, cupy.empty(count, cupy.uint32))
 
-    def set_rng_state(self, state):
-        super().set_rng_state(state["host"])
-        self._gpu_rng.bit_generator.state = state["gpu"]
-
-    def uniform(self, shape, low=0.0, high=1.0, dtype=None, device=None):
-        with cupy.cuda.Device(self._device_id(device)):
-            x = self._gpu_rng.random(shape, dtype=dtype or cupy.float32)
-            return x * (high - low) + low
-
-    def normal(self, shape, mean=0.0, std=1.0, dtype=None, device=None):
-        with cupy.cuda.Device(self._device_id(device)):
-            return self._gpu_rng.standard_normal(shape, dtype=dtype or cupy.float32) * std + mean
-
-    def keep_mask(self, shape, keep_prob, device=None):
-        n = int(np.prod(shape, dtype=np.int64))
-        with cupy.cuda.Device(self._device_id(device)):
-            bits = self._gpu_rng.integers(0, 65536, size=n, dtype=cupy.int32).reshape(shape)
-            return bits < keep_threshold(keep_prob)
+    def _keep(self, key, shape, threshold, device):
+        return _KEEP(key, threshold, cupy.empty(shape, cupy.bool_))

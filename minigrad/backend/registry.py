@@ -73,17 +73,19 @@ def get_backend(device=None) -> Backend:
 
 
 def available_devices() -> list[str]:
-    """Devices whose backend can be loaded on this machine."""
+    """Devices whose backend can be loaded on this machine: ``"cpu"``, ``"strict"``
+    where array-api-strict is installed, and ``"cuda:N"`` for every GPU CuPy sees."""
     found = ["cpu"]
-    for device in ("strict", "cuda:0"):
-        try:
-            backend = get_backend(device)
-            if device.startswith("cuda"):
-                backend.xp.cuda.runtime.getDeviceCount()
-            found.append(device)
-        except Exception:
-            pass
-    return found
+    try:
+        get_backend("strict")
+        found.append("strict")
+    except RuntimeError:
+        pass
+    try:
+        count = get_backend("cuda").xp.cuda.runtime.getDeviceCount()
+    except Exception:  # no CuPy, or CuPy without a driver or a device (CUDARuntimeError)
+        count = 0
+    return found + [f"cuda:{n}" for n in range(count)]
 
 
 def backend_of(array) -> Backend:

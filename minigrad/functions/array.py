@@ -142,6 +142,32 @@ def _has_int_array(key):
     return False
 
 
+def check_index_range(key, shape):
+    """Raise IndexError, as numpy does, if an integer array in ``key`` (a tuple of
+    ints, slices, None, Ellipsis and arrays) points outside ``shape``. CuPy would wrap
+    such an index around without a word; this costs a reduction and a device sync."""
+    def width(k):
+        if k is None:
+            return 0
+        if backend.is_array(k) and backend.namespace(k).isdtype(k.dtype, "bool"):
+            return k.ndim
+        return 1
+
+    spanned = len(shape) - sum(width(k) for k in key if k is not Ellipsis)
+    axis = 0
+    for k in key:
+        if k is Ellipsis:
+            axis += spanned
+            continue
+        if backend.is_array(k) and width(k) == 1 and k.size:
+            xp, n = backend.namespace(k), shape[axis]
+            low, high = int(xp.min(k)), int(xp.max(k))
+            if low < -n or high >= n:
+                raise IndexError(f"index {low if low < -n else high} is out of bounds for "
+                                 f"axis {axis} with size {n}")
+        axis += width(k)
+
+
 class GetItem(Function):
     """y = x[key] (slices, integers, integer arrays, boolean masks);
     dx = zeros with gy scattered to ``key``, repeated indices accumulating."""
@@ -151,6 +177,8 @@ class GetItem(Function):
 
     def forward(self, x):
         key = self.key
+        if backend.backend_of(x).wraps_indices and _has_int_array(key):
+            check_index_range(key, x.shape)
         if len(key) == 1 and _has_int_array(key) and key[0].ndim == 1:
             return self.xp.take(x, key[0], axis=0)
         return x[key]

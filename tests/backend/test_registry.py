@@ -5,6 +5,7 @@ import pytest
 
 import minigrad
 from minigrad import backend
+from minigrad.backend import philox
 
 
 def test_device_strings():
@@ -37,16 +38,27 @@ def test_scatter_add_accumulates_repeated_indices(device):
     np.testing.assert_array_equal(backend.to_numpy(target), [1.0, 0.0, 2.0, 0.0])
 
 
-def test_manual_seed_reproduces_draws_across_devices():
+def test_manual_seed_reproduces_draws(device):
+    gen = backend.get_backend(device)
     minigrad.manual_seed(3)
-    a = backend.to_numpy(backend.get_backend("cpu").normal((4,)))
+    a = backend.to_numpy(gen.normal((4,), device=device))
     minigrad.manual_seed(3)
-    b = backend.to_numpy(backend.get_backend("cpu").normal((4,)))
-    minigrad.manual_seed(3)
-    c = backend.to_numpy(backend.get_backend("strict").normal((4,), device="strict"))
+    b = backend.to_numpy(gen.normal((4,), device=device))
     np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(a, c)
     assert a.dtype == np.float32
+
+
+def test_strict_draws_as_the_gpu_does():
+    """The strict backend draws by key like CuPy (minigrad.backend.philox), so the
+    suite on it shows that no test depends on a device drawing the CPU's numbers."""
+    minigrad.manual_seed(3)
+    host = backend.to_numpy(backend.get_backend("cpu").keep_mask((64,), 0.5))
+    minigrad.manual_seed(3)
+    strict = backend.get_backend("strict")
+    key = np.random.default_rng(3).bit_generator.random_raw()
+    mask = backend.to_numpy(strict.keep_mask((64,), 0.5, device="strict:2"))
+    np.testing.assert_array_equal(mask, philox.keep_bits(key, 64, 32768))
+    assert not np.array_equal(mask, host)
 
 
 def test_keep_mask_probability(device):

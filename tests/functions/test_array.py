@@ -95,3 +95,29 @@ def test_variable_reshape_and_transpose_methods(device):
     assert x.transpose().shape == (3, 2)
     assert x.transpose(1, 0).shape == (3, 2)
     assert minigrad.F.flatten(x).shape == (6,)
+
+
+@pytest.mark.parametrize("key", [[3], [-4], ([0, 1], [0, 2])])
+def test_integer_indices_out_of_range_raise_on_every_device(device, key):
+    """numpy and array-api-strict raise; CuPy would wrap around (check_index_range)."""
+    x = Variable(np.zeros((3, 2), np.float32), device=device)
+    with pytest.raises(IndexError, match="out of bounds"):
+        x[key]
+
+
+def test_check_index_range_finds_the_axis_of_each_array():
+    from minigrad.functions.array import check_index_range as check
+
+    shape = (2, 3, 4)
+    check((np.array([1, -2]),), shape)
+    check((Ellipsis, np.array([3, -4])), shape)
+    check((None, slice(None), np.ones((3, 4), bool)), shape)
+    check((0, None, Ellipsis, np.array([3])), shape)
+    with pytest.raises(IndexError, match="index 2 is out of bounds for axis 0 with size 2"):
+        check((np.array([0, 2]),), shape)
+    with pytest.raises(IndexError, match="index 4 is out of bounds for axis 2 with size 4"):
+        check((Ellipsis, np.array([4])), shape)
+    with pytest.raises(IndexError, match="index -4 is out of bounds for axis 1 with size 3"):
+        check((np.ones(2, bool), np.array([-4])), shape)
+    with pytest.raises(IndexError, match="axis 2"):
+        check((None, 1, slice(None), np.array([9])), shape)
