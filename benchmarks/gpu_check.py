@@ -44,7 +44,7 @@ ROOT = os.path.dirname(HERE)
 
 # the tests that decide exact resume and the random state on a device
 RESUME_FILES = [
-    "tests/backend/test_philox.py", "tests/backend/test_checkpoint.py",
+    "tests/backend/test_philox.py", "tests/backend/test_random_state.py", "tests/io/test_tree.py",
     "tests/backend/test_registry.py", "tests/backend/test_kernels.py",
     "tests/training/test_checkpoint.py", "tests/training/callbacks/test_checkpoint.py",
     "tests/training/tools/test_common.py", "tests/training/tools/test_lr_finder.py",
