@@ -125,6 +125,9 @@ def _normalize_key(key, like):
             k = k.data
         if isinstance(k, list):
             k = backend.as_array(k, device=backend.device_of(like))
+            if k.size == 0:  # numpy reads an empty list as integer indices, not floats
+                xp = backend.namespace(k)
+                k = xp.astype(k, xp.int64)
         elif backend.is_array(k) and backend.device_of(k) != backend.device_of(like):
             k = backend.to_device(k, backend.device_of(like))  # host index arrays are moved
         out.append(k)
@@ -150,8 +153,12 @@ class GetItem(Function):
 
     def forward(self, x):
         key = self.key
-        if len(key) == 1 and _has_int_array(key) and key[0].ndim == 1:
-            return self.xp.take(x, key[0], axis=0)
+        if len(key) == 1 and _has_int_array(key):  # rows of x: take, which every backend has
+            index, xp = key[0], self.xp
+            if index.ndim == 1:
+                return xp.take(x, index, axis=0)
+            rows = xp.take(x, xp.reshape(index, (-1,)), axis=0)
+            return xp.reshape(rows, tuple(index.shape) + tuple(x.shape[1:]))
         return x[key]
 
     def backward(self, gy):
