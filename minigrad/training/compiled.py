@@ -98,7 +98,7 @@ def _metric(metric, loss):
         threshold = 0.5 if threshold is None else threshold
 
         def binary_acc(y_pred, y_true):
-            return binary_accuracy(y_pred, y_true, threshold)
+            return binary_accuracy(y_true, y_pred, threshold).mean()
         return metric, binary_acc
     if key in ("accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy"):
         return metric, accuracy

@@ -36,6 +36,7 @@ from minigrad.functions.loss.keras import (
     sparse_categorical_crossentropy,
 )
 from minigrad.functions.loss.metrics import *  # noqa: F401,F403
+from minigrad.functions.loss.metrics import binary_accuracy
 from minigrad.functions.loss.regression import *  # noqa: F401,F403
 from minigrad.functions.loss.regression import huber_loss, l1_loss, mse_loss
 
@@ -64,7 +65,7 @@ __all__ = [
 
 
 def _batch_mean(name, per_sample):
-    """Keras' loss ``per_sample(y_true, y_pred)`` as compile calls a loss,
+    """Keras' loss or metric ``per_sample(y_true, y_pred)`` as compile calls one,
     ``loss(y_pred, y_true)``, averaged over the batch (Keras' default reduction)."""
     def loss(y_pred, y_true):
         return reduce(name, per_sample(y_true, y_pred), "mean")
@@ -90,6 +91,7 @@ _COMPILE_FORMS = {  # Keras' per-sample functions -> what compile calls
     mean_squared_error: _batch_mean("mean_squared_error", mean_squared_error),
     mean_absolute_error: _batch_mean("mean_absolute_error", mean_absolute_error),
     huber: _batch_mean("huber", huber),
+    binary_accuracy: _batch_mean("binary_accuracy", binary_accuracy),
 }
 
 _LOSSES = {
@@ -136,8 +138,9 @@ def get_loss(name):
     (PyTorch's); each pair agrees on the batch mean.
 
     A function is returned as is, except Keras' per-sample functions of this
-    module (``F.categorical_crossentropy``, ``F.mse``, ...), which compile uses
-    as Keras does: argument order ``(y_true, y_pred)``, averaged over the batch.
+    module (``F.categorical_crossentropy``, ``F.mse``, ``F.binary_accuracy``, ...),
+    which compile uses as Keras does: argument order ``(y_true, y_pred)``,
+    averaged over the batch.
     """
     if callable(name):
         try:

@@ -44,21 +44,21 @@ __all__ = [
 EPSILON = 1e-7  # keras.backend.epsilon()
 
 
-def _prediction(name, y_true, y_pred, instead):
+def keras_prediction(name, y_true, y_pred, instead):
     """``y_pred`` as a floating Variable, refusing arguments in PyTorch's order."""
     p = as_variable(y_pred)
     if isinstance(y_true, Variable) and y_true.requires_grad and not p.requires_grad:
+        hint = f"; for (prediction, target) use F.{instead}" if instead else ""
         raise ValueError(
             f"{name}: y_true requires a gradient and y_pred does not, so the arguments "
-            f"look swapped: Keras' order is {name}(y_true, y_pred); for (prediction, "
-            f"target) use F.{instead}")
+            f"look swapped: Keras' order is {name}(y_true, y_pred){hint}")
     if not is_floating(p.data):
         raise TypeError(f"{name}: y_pred must hold floating predictions, got {p.dtype}; "
                         f"Keras' order is {name}(y_true, y_pred)")
     return p
 
 
-def _same_rank(t, p):
+def same_rank(t, p):
     """Keras' squeeze_or_expand_to_same_rank: a rank that differs by one trailing
     axis of size 1 is aligned (targets (N,) with predictions (N, 1) pair row by row)."""
     if t.ndim == p.ndim + 1 and t.shape[-1] == 1:
@@ -69,8 +69,8 @@ def _same_rank(t, p):
 
 
 def _pair(name, y_true, y_pred, instead):
-    p = _prediction(name, y_true, y_pred, instead)
-    t, p = _same_rank(as_target(y_true, p, name), p)
+    p = keras_prediction(name, y_true, y_pred, instead)
+    t, p = same_rank(as_target(y_true, p, name), p)
     check_same_shape(name, p, t)
     return t, p
 
@@ -117,7 +117,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     softmax cross-entropy. Classes on the last axis only, as in Keras.
     """
     name = "sparse_categorical_crossentropy"
-    p = _prediction(name, y_true, y_pred, "cross_entropy")
+    p = keras_prediction(name, y_true, y_pred, "cross_entropy")
     if p.ndim == 0 or axis not in (-1, p.ndim - 1):
         raise ValueError(f"{name}: the classes must be on the last axis (axis=-1) of "
                          f"y_pred, got axis={axis} for shape {p.shape}")

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from minigrad import backend
-from minigrad.core import as_variable
+from minigrad.core import as_variable, constant
 from minigrad.functions.loss._common import as_target, check_same_shape, is_floating
+from minigrad.functions.loss.keras import keras_prediction, same_rank
 
 __all__ = ["accuracy", "binary_accuracy"]
 
@@ -13,8 +14,9 @@ def accuracy(y, target):
 
     ``y``: (N, C) logits or probabilities (the argmax is the same);
     ``target``: integer labels (N,) or one-hot / probability rows (N, C).
-    Chainer's ``F.accuracy`` (prediction first). For one output per example use
-    :func:`binary_accuracy`.
+    Chainer's ``F.accuracy`` (prediction first), what Keras' ``compile(metrics=
+    ["accuracy"])`` computes for a categorical loss. For one output per example
+    use :func:`binary_accuracy`.
     """
     name = "accuracy"
     y = as_variable(y)
@@ -36,15 +38,16 @@ def accuracy(y, target):
     return float(backend.to_numpy(xp.mean(hits)))
 
 
-def binary_accuracy(y, target, threshold=0.5):
-    """Fraction of elements with (y > threshold) == (t > 0.5), as a Python float.
-
-    ``threshold=0.5`` suits probabilities; use ``threshold=0.0`` for logits.
-    Prediction first, unlike Keras' ``binary_accuracy(y_true, y_pred)``.
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    """mean over the last axis of (y_pred > threshold) == y_true, per sample: Keras'
+    ``binary_accuracy`` (``y_true`` holds 0 and 1). ``threshold=0.5`` suits
+    probabilities; use ``threshold=0.0`` for logits. A Variable without a graph;
+    ``.mean()`` of it is the batch accuracy.
     """
-    y = as_variable(y)
-    t = as_target(target, y, "binary_accuracy")
-    check_same_shape("binary_accuracy", y, t)
-    xp = y.xp
-    hits = xp.astype((y.data > threshold) == (t.data > 0.5), y.dtype)
-    return float(backend.to_numpy(xp.mean(hits))) if y.size else float("nan")
+    name = "binary_accuracy"
+    p = keras_prediction(name, y_true, y_pred, None)
+    t, p = same_rank(as_target(y_true, p, name), p)
+    check_same_shape(name, p, t)
+    xp = p.xp
+    hits = xp.astype(xp.astype(p.data > threshold, p.dtype) == t.data, p.dtype)
+    return constant(hits if hits.ndim == 0 else xp.mean(hits, axis=-1))
