@@ -5,8 +5,8 @@ cotangents ``g`` and compares the analytic gradient of ``L = sum(g * fn(x))``
 with ``(L(x + eps e_j) - L(x - eps e_j)) / (2 eps)`` for every element ``j`` of
 every input (or along one random direction for inputs larger than
 ``max_elements``). Every input is checked, so every input must be floating:
-constants such as class labels belong inside ``fn``. ``gradgradcheck`` applies the same test to the first
-derivative, built with ``create_graph=True``.
+constants such as class labels belong inside ``fn``. ``gradgradcheck``
+applies the same test to the first derivative, built with ``create_graph=True``.
 """
 
 from __future__ import annotations

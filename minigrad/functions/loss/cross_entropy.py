@@ -48,46 +48,62 @@ class SoftmaxCrossEntropy(Function):
         return t if not self.eps else t * (1 - self.eps) + self.eps / num_classes
 
     def forward(self, x, t):
+        labels = not is_floating(t)
+        if labels and not self.eps and self.weight is None and self.ignore_index is None:
+            losses, count = self._plain_labels(x, t)
+        else:
+            losses, count = self._weighted(x, t, labels)
+        return self._reduce(losses, count)
+
+    def _plain_labels(self, x, t):
+        """The backend's fused kernel: W is one-hot, each row sums to 1."""
+        self.kernels = backend.backend_of(x)
+        losses, self.probs = self.kernels.softmax_nll(x, t)
+        self.labels, self.W = t, None
+        return losses, x.shape[0]
+
+    def _weighted(self, x, t, labels):
+        """The target weights W spelled out: smoothing, class weights, ignored rows.
+        Returns the losses and the denominator of the mean."""
         xp = self.xp
         n, c = x.shape
-        labels = not is_floating(t)
-        self.W = None  # None: plain labels, W is one-hot and each row sums to 1
-        if labels and not self.eps and self.weight is None and self.ignore_index is None:
-            self.kernels = backend.backend_of(x)
-            losses, self.probs = self.kernels.softmax_nll(x, t)
-            self.labels, count = t, n
-        else:
-            logp = x - xp.max(x, axis=1, keepdims=True)
-            e = xp.exp(logp)
-            total = xp.sum(e, axis=1, keepdims=True)
-            logp -= xp.log(total)
-            e /= total
-            self.logp, self.probs = logp, e
-            picked = one_hot(t, c, x.dtype) if labels else t
-            if labels and self.ignore_index is not None:
+        logp = x - xp.max(x, axis=1, keepdims=True)
+        e = xp.exp(logp)
+        total = xp.sum(e, axis=1, keepdims=True)
+        logp -= xp.log(total)
+        e /= total
+        self.logp, self.probs = logp, e
+        if labels:
+            picked = one_hot(t, c, x.dtype)
+            if self.ignore_index is not None:
                 picked = picked * xp.astype(xp.reshape(t != self.ignore_index, (-1, 1)), x.dtype)
             W = self._smooth(picked, c)
-            if labels and self.ignore_index is not None and self.eps:
-                W = W * xp.sum(picked, axis=1, keepdims=True)  # ignored rows: no eps / C
-            if self.weight is not None:
-                W = W * self.weight
-                picked = picked * self.weight
-            self.W, self.W_sum = W, xp.sum(W, axis=1, keepdims=True)
-            losses = -xp.sum(W * logp, axis=1)
-            count = xp.sum(picked) if labels and (self.weight is not None
-                                                  or self.ignore_index is not None) else n
+            if self.eps and self.ignore_index is not None:
+                W = W * xp.sum(picked, axis=1, keepdims=True)  # ignored rows: no eps / C either
+        else:
+            W = self._smooth(t, c)
+        if self.weight is not None:
+            W = W * self.weight
+        self.W, self.W_sum = W, xp.sum(W, axis=1, keepdims=True)
+        losses = -xp.sum(W * logp, axis=1)
+        if not labels or (self.weight is None and self.ignore_index is None):
+            return losses, n
+        # PyTorch's denominator: the weights of the target classes of the rows kept
+        return losses, xp.sum(picked if self.weight is None else picked * self.weight)
+
+    def _reduce(self, losses, count):
         if self.reduction == "none":
             return losses
-        loss = xp.sum(losses)
+        loss = self.xp.sum(losses)
         if self.reduction == "sum":
             return loss
         if count == 0:  # an empty batch, every label ignored, or zero total weight
             warnings.warn("cross_entropy: the mean over no targets (empty batch, every label "
                           "ignore_index, or class weights summing to 0) is nan",
-                          RuntimeWarning, stacklevel=4)
+                          RuntimeWarning, stacklevel=5)
             self.scale = 0.0
             return loss * float("nan")
-        self.scale = 1.0 / count if isinstance(count, int) else 1 / count
+        self.scale = 1.0 / count
         return loss / count
 
     def _row_weights(self, gy, xp):
@@ -97,8 +113,9 @@ class SoftmaxCrossEntropy(Function):
             return xp.reshape(gy, (-1, 1)) if xp else reshape(gy, (-1, 1))
         if self.reduction == "sum":
             return gy
-        return gy * self.scale if xp or isinstance(self.scale, float) else gy * constant(
-            self.scale)
+        if xp or isinstance(self.scale, float):
+            return gy * self.scale
+        return gy * constant(self.scale)
 
     def backward(self, gy):
         x, t = self.inputs

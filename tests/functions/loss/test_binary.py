@@ -22,7 +22,8 @@ CASES = [
              inputs(normal(5), uniform(5, low=0.0, high=1.0))),
     GradCase("binary_cross_entropy_with_logits_weights",
              lambda x, t: F.binary_cross_entropy_with_logits(
-                 x, t, np.array([[0.5], [2.0], [1.0], [1.5]]), pos_weight=np.array([3.0, 1.0, 0.5])),
+                 x, t, np.array([[0.5], [2.0], [1.0], [1.5]]),
+                 pos_weight=np.array([3.0, 1.0, 0.5])),
              inputs(normal(4, 3), uniform(4, 3, low=0.0, high=1.0))),
 ]
 

@@ -37,8 +37,9 @@ CASES = [
              lambda t, x: F.binary_crossentropy(t, x, from_logits=True, label_smoothing=0.1),
              inputs(uniform(3, 2, low=0.0, high=1.0), normal(3, 2))),
     GradCase("keras_mean_squared_error", F.mse, inputs(normal(3, 2), normal(3, 2))),
-    GradCase("keras_mean_absolute_error", F.mae,
-             lambda rng: [np.zeros((3, 2)), rng.choice([-1, 1], (3, 2)) * rng.uniform(0.2, 2, (3, 2))]),
+    GradCase("keras_mean_absolute_error", F.mae,  # residuals away from the kink at 0
+             lambda rng: [np.zeros((3, 2)),
+                          rng.choice([-1, 1], (3, 2)) * rng.uniform(0.2, 2, (3, 2))]),
     GradCase("keras_huber", lambda t, y: F.huber(t, y, delta=0.5),
              lambda rng: [np.zeros(6), np.array([-2.0, -0.3, 0.2, 0.4, 0.7, 3.0])]),
 ]
