@@ -178,6 +178,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     """
     name = "cross_entropy"
     check_reduction(name, reduction)
+    label_smoothing = float(label_smoothing)  # a numpy scalar would promote float32 arrays
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):

@@ -94,6 +94,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     name = "categorical_crossentropy"
     t, p = _pair(name, y_true, y_pred, "cross_entropy")
     c = p.shape[axis]
+    label_smoothing = float(label_smoothing)
     if c == 1:
         warnings.warn(f"{name}: y_pred has shape {p.shape}, one class, so the loss is "
                       f"always 0; for two classes use binary_crossentropy",
@@ -160,6 +161,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     t = (1 - ls) t + ls / 2."""
     name = "binary_crossentropy"
     t, p = _pair(name, y_true, y_pred, "binary_cross_entropy")
+    label_smoothing = float(label_smoothing)
     if label_smoothing:
         t = t * (1 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
@@ -185,6 +187,7 @@ def huber(y_true, y_pred, delta=1.0):
     """mean over the last axis of r^2 / 2 where |r| <= delta, else delta (|r| - delta / 2),
     r = y_pred - y_true: Keras' ``huber``."""
     name = "huber"
+    delta = float(delta)
     if not delta > 0:
         raise ValueError(f"{name}: delta must be positive, got {delta}")
     t, p = _pair(name, y_true, y_pred, "huber_loss")

@@ -39,6 +39,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     Paper: Huber, "Robust Estimation of a Location Parameter", 1964.
     """
     name = "huber_loss"
+    delta = float(delta)
     if not delta > 0:
         raise ValueError(f"{name}: delta must be positive, got {delta}")
     a = abs(_residual(name, input, target, reduction))

@@ -167,8 +167,8 @@ def test_stable_for_huge_logits(device, dtype):
 
 def test_float32_stays_float32_with_float64_weights(device):
     x = on(device, LOGITS, np.float32)
-    for loss in (F.cross_entropy(x, LABELS, WEIGHT, label_smoothing=0.1),
-                 F.cross_entropy(x, np.eye(3)[LABELS], WEIGHT)):
+    for loss in (F.cross_entropy(x, LABELS, WEIGHT, label_smoothing=np.float64(0.1)),
+                 F.cross_entropy(x, np.eye(3)[LABELS], WEIGHT, label_smoothing=np.float64(0.2))):
         loss.backward()
         assert str(loss.dtype).endswith("float32") and str(x.grad.dtype).endswith("float32")
 
