@@ -49,5 +49,5 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     t, p = same_rank(as_target(y_true, p, name), p)
     check_same_shape(name, p, t)
     xp = p.xp
-    hits = xp.astype(xp.astype(p.data > threshold, p.dtype) == t.data, p.dtype)
+    hits = xp.astype(xp.astype(p.data > float(threshold), p.dtype) == t.data, p.dtype)
     return constant(hits if hits.ndim == 0 else xp.mean(hits, axis=-1))

@@ -35,3 +35,10 @@ def test_binary_accuracy_is_keras_per_sample_in_keras_order(device):
     with pytest.raises(ValueError, match=r"binary_accuracy: .* arguments look swapped"):
         F.binary_accuracy(Variable(np.ones((2, 3)), device=device), t)
     assert F.get_loss(F.binary_accuracy)(on(device, [[0.9], [0.2]]), [[1.0], [1.0]]).item() == 0.5
+
+
+def test_numpy_scalar_thresholds(device):
+    y = on(device, [0.2, 0.7, 0.9], np.float32)
+    t = np.array([0.0, 0.0, 1.0])
+    assert F.binary_accuracy(t, y, threshold=np.float64(0.5)).item() == pytest.approx(2 / 3)
+    assert F.binary_accuracy(t, y, threshold=np.float64(0.8)).item() == 1.0
