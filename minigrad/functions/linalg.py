@@ -6,7 +6,7 @@ out_features); ``linear`` is PyTorch's ``F.linear``, weight (out_features, in_fe
 from __future__ import annotations
 
 from minigrad import backend, config
-from minigrad.core import Function, constant, recording
+from minigrad.core import Function, Variable, constant, recording
 from minigrad.functions.array import matrix_transpose, reshape, transpose
 from minigrad.functions.dropout import check_rate
 from minigrad.functions.reduction import sum
@@ -175,7 +175,15 @@ def linear(input, weight, bias=None):
             f"(..., {sw[1] if len(sw) == 2 else '?'}); for a kernel (in_features, "
             f"out_features) use F.dense"
         )
-    return _linear_node(Linear, "linear", input, transpose(weight), bias)
+    return _linear_node(Linear, "linear", input, _transposed(weight), bias)
+
+
+def _transposed(weight):
+    """Wᵀ: a node for a Variable; an array stays a constant array (which then takes
+    the input's dtype like any constant)."""
+    if isinstance(weight, Variable):
+        return transpose(weight)
+    return backend.namespace(weight).permute_dims(weight, (1, 0))
 
 
 def linear_relu(x, W, b=None):
