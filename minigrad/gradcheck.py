@@ -3,9 +3,10 @@
 ``gradcheck(fn, *inputs)`` weights the outputs of ``fn`` by fixed random
 cotangents ``g`` and compares the analytic gradient of ``L = sum(g * fn(x))``
 with ``(L(x + eps e_j) - L(x - eps e_j)) / (2 eps)`` for every element ``j`` of
-every floating input (or along one random direction for inputs larger than
-``max_elements``). ``gradgradcheck`` applies the same test to the first
-derivative, built with ``create_graph=True``.
+every input (or along one random direction for inputs larger than
+``max_elements``). Every input is checked, so every input must be floating:
+constants such as class labels belong inside ``fn``. ``gradgradcheck``
+applies the same test to the first derivative, built with ``create_graph=True``.
 """
 
 from __future__ import annotations
@@ -32,25 +33,27 @@ def _outputs(result):
 class _Problem:
     """fn, its inputs held on the host in float64, and fixed random cotangents."""
 
-    def __init__(self, fn, inputs, seed):
+    def __init__(self, fn, inputs, seed, op):
         self.fn = fn
+        if not inputs:
+            raise ValueError(f"{op}: no inputs to check; pass the floating inputs of fn")
         hosts = [_host(x) for x in inputs]
-        self.device = hosts[0][1] if hosts else "cpu"
+        self.device = hosts[0][1]
         self.hosts = []
-        self.floating = []
-        for h, _ in hosts:
+        for i, (h, _) in enumerate(hosts):
             hxp = backend.namespace(h)
-            is_float = hxp.isdtype(h.dtype, "real floating")
-            self.hosts.append(hxp.astype(h, hxp.float64) if is_float else h)
-            self.floating.append(is_float)
+            if not hxp.isdtype(h.dtype, "real floating"):
+                raise TypeError(
+                    f"{op}: input {i} has dtype {h.dtype} (shape {tuple(h.shape)}) and no "
+                    f"gradient to check; every input is checked, so pass it as floats, or "
+                    f"hold it constant inside fn, e.g. {op}(lambda x: fn(x, labels), x)"
+                )
+            self.hosts.append(hxp.astype(h, hxp.float64))
         self.rng = backend.host_generator(seed)
         self.cotangents = None
 
     def variables(self, hosts):
-        return [
-            Variable(backend.to_device(h, self.device), requires_grad=f)
-            for h, f in zip(hosts, self.floating)
-        ]
+        return [Variable(backend.to_device(h, self.device), requires_grad=True) for h in hosts]
 
     def outputs(self, xs):
         ys = _outputs(self.fn(*xs))
@@ -82,28 +85,30 @@ def gradcheck(
 ):
     """Check ``fn``'s gradients at ``inputs`` against central differences in float64.
 
-    ``inputs`` are Variables, arrays or numbers on any device; floating ones are
-    copied to float64 and checked, others are passed through unchanged. Returns
+    ``inputs`` are floating Variables, arrays or numbers on any device; each is
+    copied to float64 and checked. An integer or boolean input (class labels, a
+    mask) has no gradient and raises TypeError: hold it constant inside ``fn``
+    (``gradcheck(lambda x: fn(x, labels), x)``) rather than pass it. Returns
     True, or raises :class:`GradcheckError` naming the input, the worst element,
     and its absolute and relative error (returns False if ``raise_exception``
     is off). An element passes when ``|analytic - numeric| <= atol + rtol |numeric|``.
     """
-    problem = _Problem(fn, inputs, seed)
+    return _check("gradcheck", fn, inputs, eps, atol, rtol, max_elements, seed, raise_exception)
+
+
+def _check(op, fn, inputs, eps, atol, rtol, max_elements, seed, raise_exception):
+    problem = _Problem(fn, inputs, seed, op)
     xs = problem.variables(problem.hosts)
     ys = problem.outputs(xs)
-    wanted = [x for x, f in zip(xs, problem.floating) if f]
     analytic = grad(
         [y for y in ys if isinstance(y, Variable)],
-        wanted,
+        xs,
         grad_outputs=[
             Variable._wrap(g) for y, g in zip(ys, problem.cotangents) if isinstance(y, Variable)
         ],
     )
-    analytic = iter(analytic)
-    for i, (host, is_float) in enumerate(zip(problem.hosts, problem.floating)):
-        if not is_float:
-            continue
-        a = backend.to_numpy(next(analytic).data)
+    for i, (host, g) in enumerate(zip(problem.hosts, analytic)):
+        a = backend.to_numpy(g.data)
         failure = (
             _check_elements(problem, i, a, eps, atol, rtol)
             if host.size <= max_elements
@@ -174,9 +179,12 @@ def _unravel(j, shape):
     return reversed(index)
 
 
-def gradgradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exception=True):
+def gradgradcheck(
+    fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, max_elements=512, seed=0, raise_exception=True
+):
     """Check second derivatives: ``gradcheck`` of ``x -> d(sum(g * fn(x)))/dx``,
-    the first derivative built with ``create_graph=True``."""
+    the first derivative built with ``create_graph=True``. Inputs as for
+    :func:`gradcheck`: all floating, all checked."""
     cotangents = {}
 
     def first_derivative(*xs):
@@ -187,17 +195,9 @@ def gradgradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exc
                 backend.to_device(rng.normal(tuple(y.shape), dtype=_host_f64(y)), y.device)
                 for y in ys
             ]
-        wanted = [x for x in xs if x.requires_grad]
         return grad(
-            ys, wanted, grad_outputs=[Variable._wrap(g) for g in cotangents["g"]], create_graph=True
+            ys, xs, grad_outputs=[Variable._wrap(g) for g in cotangents["g"]], create_graph=True
         )
 
-    return gradcheck(
-        first_derivative,
-        *inputs,
-        eps=eps,
-        atol=atol,
-        rtol=rtol,
-        seed=seed,
-        raise_exception=raise_exception,
-    )
+    return _check("gradgradcheck", first_derivative, inputs, eps, atol, rtol, max_elements, seed,
+                  raise_exception)

@@ -144,7 +144,7 @@ def test_functional_grad_leaves_grad_attributes_alone():
 def test_no_graph_for_inputs_that_do_not_require_grad():
     c = Variable(np.ones(3), requires_grad=False)
     x = Variable(np.ones(3))
-    y = F.linear(c.reshape(1, 3), x.reshape(3, 1))
+    y = F.dense(c.reshape(1, 3), x.reshape(3, 1))
     assert y.creator.needs_input_grad == (False, True)
     y.backward()
     assert c.grad is None and x.grad is not None

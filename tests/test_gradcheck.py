@@ -35,10 +35,25 @@ def test_gradcheck_report_names_input_and_worst_element():
     assert minigrad.gradcheck(lambda v: WrongSquare()(v), x, raise_exception=False) is False
 
 
-def test_gradcheck_skips_integer_inputs_and_uses_random_direction_for_large_inputs():
+def test_gradcheck_uses_a_random_direction_for_large_inputs():
     x = np.random.default_rng(1).standard_normal(2000)
     idx = np.array([0, 5, 5])
-    assert minigrad.gradcheck(lambda v, i: minigrad.F.getitem(v, i) * 3, x, idx)
+    assert minigrad.gradcheck(lambda v: minigrad.F.getitem(v, idx) * 3, x)
+    with pytest.raises(minigrad.GradcheckError, match="along a random direction"):
+        minigrad.gradcheck(lambda v: WrongSquare()(v), x)
+
+
+@pytest.mark.parametrize("check", [minigrad.gradcheck, minigrad.gradgradcheck])
+def test_integer_and_boolean_inputs_are_refused_not_passed(device, check):
+    # an input gradcheck cannot check must not let it report success
+    x = minigrad.to_device(np.array([0.5, 1.5, 2.0]), device)
+    for bad in (np.array([0, 2]), np.array([True, False, True]), 3):
+        with pytest.raises(TypeError, match=rf"{check.__name__}: input 1 has dtype .*(int|bool)"):
+            check(lambda v, i: v * 2, x, minigrad.to_device(np.asarray(bad), device))
+    with pytest.raises(TypeError, match="input 0 has dtype int64"):
+        check(lambda v: v * 2, np.array([1, 2, 3]))
+    with pytest.raises(ValueError, match="no inputs"):
+        check(lambda: Variable(np.ones(2)))
 
 
 def test_gradgradcheck_catches_wrong_second_derivative():

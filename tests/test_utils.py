@@ -77,7 +77,7 @@ def test_a_model_shows_its_parameters():
     model = nn.Sequential(nn.Dense(4, in_features=3, activation="tanh"), nn.Dense(2,
                                                                                 in_features=4))
     x = minigrad.Variable(np.zeros((5, 3), np.float32), name="x")
-    loss = F.mean_squared_error(model(x), np.zeros((5, 2), np.float32))
+    loss = F.mse_loss(model(x), np.zeros((5, 2), np.float32))
     nodes = labels(parse(get_dot_graph(loss)))
     variables = sorted(label for label, shape in nodes.values() if shape is None and label)
     assert variables == ["W", "W", "b", "b", "x"]

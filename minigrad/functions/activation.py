@@ -343,13 +343,15 @@ def prelu(x, alpha):
     return PReLU()(x, alpha)
 
 
-def rrelu(x, lower=1 / 8, upper=1 / 3, training=None):
+def rrelu(x, lower=1 / 8, upper=1 / 3, training=False):
     """Randomized leaky ReLU: ``x`` where positive, ``a * x`` elsewhere.
 
     In training each element draws its own slope ``a ~ U(lower, upper)``; in
-    evaluation ``a = (lower + upper) / 2``. ``training=None`` follows
-    :func:`minigrad.config.is_training`. Paper: Xu et al., "Empirical Evaluation
-    of Rectified Activations in Convolutional Network", 2015.
+    evaluation ``a = (lower + upper) / 2``. ``training=False`` by default, as
+    PyTorch's ``F.rrelu``; ``training=None`` follows
+    :func:`minigrad.config.is_training` (as ``nn.RReLU`` does).
+    Paper: Xu et al., "Empirical Evaluation of Rectified Activations in
+    Convolutional Network", 2015.
     """
     lower, upper = python_number(lower), python_number(upper)
     if not lower <= upper:

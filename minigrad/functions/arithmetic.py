@@ -93,7 +93,12 @@ class Neg(Function):
 
 
 class PowScalar(Function):
-    """y = x ** c for a constant number c;  dx = gy * c * x ** (c - 1)."""
+    """y = x ** c for a constant number c;  dx = gy * c * x ** (c - 1).
+
+    The chain of derivatives stays finite where x = 0: for an integral c the
+    exponents c - 1, c - 2, ... are ints that reach 1 and stop there
+    (d(x ** 1) = gy, d(x ** 0) = 0) instead of forming 0 * x ** -1 = 0 * inf = nan.
+    """
 
     def __init__(self, c):
         self.c = c
@@ -103,13 +108,20 @@ class PowScalar(Function):
 
     def backward(self, gy):
         (x,) = self.inputs
-        return gy * self.c * x ** (self.c - 1)
+        if self.c == 0:
+            return constant(self.xp.zeros_like(x.data))
+        if self.c == 1:
+            return gy
+        c = self.c - 1
+        return gy * (self.c * pow(x, int(c) if float(c).is_integer() else c))
 
 
 class Pow(Function):
     """y = a ** b for a tensor exponent;  da = gy * b * a^(b-1), db = gy * y * log(a).
 
-    The gradient with respect to ``b`` needs ``a > 0``.
+    As in PyTorch, da is 0 where b = 0 and db is 0 where a = 0 and b >= 0 (the
+    limit of a^b log a for b > 0). Those entries take base 1 before the power and
+    the log, so no 0 * inf appears in these rules or in their derivatives.
     """
 
     def forward(self, a, b):
@@ -118,9 +130,23 @@ class Pow(Function):
     def backward(self, gy):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
-        ga = gy * b * a ** (b - 1) if need_a else None
-        gb = gy * self.output * log(a) if need_b else None
+        ga = gb = None
+        if need_a:
+            base = _one_where(a, (b.data == 0) & (a.data == 0))
+            ga = gy * b * base ** (b - 1)
+        if need_b:
+            base = _one_where(a, (a.data == 0) & (b.data >= 0))
+            gb = gy * base**b * log(base)
         return ga, gb
+
+
+def _one_where(a, mask):
+    """``a`` with 1 where ``mask`` (broadcast to a's shape); the replaced entries get
+    no gradient."""
+    if not bool(a.xp.any(mask)):
+        return a
+    one = constant(a.xp.ones_like(a.data))
+    return where(mask, one, a)
 
 
 def add(a, b):
@@ -153,4 +179,4 @@ def pow(x, c):
     return Pow()(x, c)
 
 
-from minigrad.functions.math import log  # noqa: E402
+from minigrad.functions.math import log, where  # noqa: E402

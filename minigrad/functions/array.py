@@ -126,6 +126,9 @@ def _normalize_key(key, like):
         k = python_number(k)  # a numpy integer is a basic index, as a Python int
         if isinstance(k, list):
             k = backend.as_array(k, device=backend.device_of(like))
+            if k.size == 0:  # numpy reads an empty list as integer indices, not floats
+                xp = backend.namespace(k)
+                k = xp.astype(k, xp.int64)
         elif backend.is_array(k) and backend.device_of(k) != backend.device_of(like):
             k = backend.to_device(k, backend.device_of(like))  # host index arrays are moved
         out.append(k)
@@ -179,8 +182,12 @@ class GetItem(Function):
         key = self.key
         if backend.backend_of(x).wraps_indices and _has_int_array(key):
             check_index_range(key, x.shape)
-        if len(key) == 1 and _has_int_array(key) and key[0].ndim == 1:
-            return self.xp.take(x, key[0], axis=0)
+        if len(key) == 1 and _has_int_array(key):  # rows of x: take, which every backend has
+            index, xp = key[0], self.xp
+            if index.ndim == 1:
+                return xp.take(x, index, axis=0)
+            rows = xp.take(x, xp.reshape(index, (-1,)), axis=0)
+            return xp.reshape(rows, tuple(index.shape) + tuple(x.shape[1:]))
         return x[key]
 
     def backward(self, gy):

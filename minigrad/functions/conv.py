@@ -346,8 +346,11 @@ def conv2d(x, W, b=None, stride=1, padding=0, dilation=1):
     return Conv2d(window)(x, W) if b is None else Conv2d(window)(x, W, b)
 
 
-def conv_transpose2d(x, W, b=None, stride=1, padding=0, output_padding=0, dilation=1):
+def conv_transpose2d(x, W, b=None, stride=1, padding=0, output_padding=0, *, dilation=1):
     """Transposed convolution: the gradient of conv2d with respect to its input.
+
+    PyTorch's ``F.conv_transpose2d`` without ``groups``; ``dilation`` is
+    keyword-only because PyTorch's seventh positional argument is ``groups``.
 
     ``x`` (N, C_in, H, W); ``W`` (C_in, C_out, kh, kw) as PyTorch; ``b`` (C_out,).
     Returns (N, C_out, OH, OW), OH = (H - 1) s - 2p + d (kh - 1) + output_padding + 1;

@@ -1,9 +1,13 @@
-"""Matrix products: matmul with numpy's semantics, and the fused linear layer."""
+"""Matrix products: matmul with numpy's semantics, and the fused dense layer.
+
+``dense`` takes the kernel as Keras' ``Dense`` stores it, (in_features,
+out_features); ``linear`` is PyTorch's ``F.linear``, weight (out_features, in_features).
+"""
 from __future__ import annotations
 
 from minigrad import backend, config
-from minigrad.core import Function, constant, recording
-from minigrad.functions.array import matrix_transpose, reshape
+from minigrad.core import Function, Variable, constant, recording
+from minigrad.functions.array import matrix_transpose, reshape, transpose
 from minigrad.functions.dropout import check_rate
 from minigrad.functions.reduction import sum
 
@@ -14,6 +18,7 @@ __all__ = [
     "LinearReLU",
     "LinearReLUDropout",
     "matmul",
+    "dense",
     "linear",
     "linear_relu",
     "linear_relu_dropout",
@@ -151,21 +156,48 @@ def matmul(a, b):
     return reshape(y, out_shape)
 
 
-def linear(x, W, b=None):
-    """``x @ W + b`` as one node; ``x`` may have any number of leading axes."""
-    return _linear_node(Linear, "linear", x, W, b)
+def dense(x, W, b=None):
+    """``x @ W + b`` as one node, the kernel ``W`` (in_features, out_features) as
+    Keras' ``Dense`` stores it (what ``nn.Dense`` runs); ``x`` may have any number
+    of leading axes."""
+    return _linear_node(Linear, "dense", x, W, b)
+
+
+def linear(input, weight, bias=None):
+    """``x @ weight^T + bias``: PyTorch's ``F.linear``, ``weight`` of shape
+    (out_features, in_features) as ``torch.nn.Linear.weight``. For the kernel
+    layout (in_features, out_features) use :func:`dense`."""
+    sx, sw = _shape(input), _shape(weight)
+    if len(sw) != 2 or not sx or sx[-1] != sw[1]:
+        raise ValueError(
+            f"linear: input of shape {sx} does not fit weight of shape {sw}: PyTorch's "
+            f"layout (out_features, in_features) needs input "
+            f"(..., {sw[1] if len(sw) == 2 else '?'}); for a kernel (in_features, "
+            f"out_features) use F.dense"
+        )
+    return _linear_node(Linear, "linear", input, _transposed(weight), bias)
+
+
+def _transposed(weight):
+    """Wᵀ: a node for a Variable; an array stays a constant array (which then takes
+    the input's dtype like any constant)."""
+    if isinstance(weight, Variable):
+        return transpose(weight)
+    return backend.namespace(weight).permute_dims(weight, (1, 0))
 
 
 def linear_relu(x, W, b=None):
-    """``relu(x @ W + b)`` as one node (what ``Dense(activation="relu")`` runs):
-    the numbers of ``relu(linear(x, W, b))`` with one buffer and one pass fewer."""
+    """``relu(x @ W + b)`` as one node (what ``Dense(activation="relu")`` runs),
+    ``W`` (in_features, out_features) as in :func:`dense`: the numbers of
+    ``relu(dense(x, W, b))`` with one buffer and one pass fewer."""
     return _linear_node(LinearReLU, "linear_relu", x, W, b)
 
 
 def linear_relu_dropout(x, W, b=None, rate=0.5, training=None):
-    """``dropout(relu(x @ W + b), rate, training)`` as one node (what a training
-    Sequential runs for ``Dense(activation="relu")`` followed by ``Dropout``): the
-    same numbers and random draws, one pass fewer each way. Out of training
+    """``dropout(relu(x @ W + b), rate, training)`` as one node, ``W`` as in
+    :func:`dense` (what a training Sequential runs for ``Dense(activation="relu")``
+    followed by ``Dropout``): the same numbers and random draws, one pass fewer
+    each way. Out of training
     (``training=None`` follows :func:`minigrad.config.is_training`) or with
     ``rate=0`` it is :func:`linear_relu`."""
     rate = check_rate("linear_relu_dropout", rate)

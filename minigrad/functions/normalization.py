@@ -98,14 +98,17 @@ def _update_running(buffer, batch_stat, momentum):
         buffer[...] = new
 
 
-def batch_norm(x, gamma, beta, running_mean=None, running_var=None, training=None,
-               momentum=0.1, eps=1e-5, axis=1):
-    """Batch normalization of ``x`` per channel of ``axis`` (1 for (N, C) and NCHW
-    input, -1 for channels-last): y = gamma (x - mean) / sqrt(var + eps) + beta.
+def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+               training=False, momentum=0.1, eps=1e-5, axis=1):
+    """Batch normalization of ``input`` x per channel of ``axis`` (1 for (N, C) and
+    NCHW input, -1 for channels-last): y = gamma (x - mean) / sqrt(var + eps) + beta.
 
-    ``gamma``, ``beta``: (C,) Variables, or None for 1 and 0. Training
-    (``training=None`` follows :func:`minigrad.config.is_training`): batch mean
-    and biased variance; ``running_mean`` / ``running_var`` (C,), when given, are
+    PyTorch's ``F.batch_norm``: the same arguments in the same order, and
+    ``training=False`` by default (``training=None`` follows
+    :func:`minigrad.config.is_training`, as the layers do).
+    ``weight`` gamma, ``bias`` beta: (C,) Variables, or None for 1 and 0.
+    Training: batch mean and biased variance; ``running_mean`` / ``running_var``
+    (C,), when given, are
     updated with PyTorch's convention running = (1 - momentum) running +
     momentum batch, the variance with the unbiased batch variance (times
     n / (n - 1)). Keras' ``momentum=0.99`` is PyTorch's (and this) ``momentum=0.01``.
@@ -115,7 +118,7 @@ def batch_norm(x, gamma, beta, running_mean=None, running_var=None, training=Non
     Paper: Ioffe & Szegedy, "Batch Normalization: Accelerating Deep Network
     Training by Reducing Internal Covariate Shift", 2015.
     """
-    x = as_variable(x)
+    x = as_variable(input)
     momentum, eps = python_number(momentum), python_number(eps)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected input with a batch axis and a channel axis, "
@@ -127,8 +130,8 @@ def batch_norm(x, gamma, beta, running_mean=None, running_var=None, training=Non
     if (running_mean is None) != (running_var is None):
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
     c = x.shape[axis]
-    gamma = _affine(gamma, 1.0, "gamma", c, x)
-    beta = _affine(beta, 0.0, "beta", c, x)
+    gamma = _affine(weight, 1.0, "weight", c, x)
+    beta = _affine(bias, 0.0, "bias", c, x)
     tracked = running_mean is not None
     if tracked:
         for name, buf in (("running_mean", running_mean), ("running_var", running_var)):

@@ -146,8 +146,10 @@ def _window_counts(window, like):
     return backend.as_array(counts, dtype=like.dtype, device=backend.device_of(like))
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0, count_include_pad=True):
-    """Mean over each (kh, kw) window of NCHW ``x``, per channel.
+def avg_pool2d(x, kernel_size, stride=None, padding=0, *, count_include_pad=True):
+    """Mean over each (kh, kw) window of NCHW ``x``, per channel (PyTorch's
+    ``F.avg_pool2d`` without ``ceil_mode``, its fifth positional argument, so
+    ``count_include_pad`` is keyword-only).
 
     ``stride`` defaults to ``kernel_size``; ``padding`` pads with zeros (int,
     pair, ``"valid"`` or ``"same"``). With ``count_include_pad=True`` (PyTorch's

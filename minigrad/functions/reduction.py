@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 from minigrad.core import Function, Variable
 from minigrad.functions.array import broadcast_to, keepdims_shape, normalize_axes, reshape
@@ -101,10 +102,24 @@ def sum(x, axis=None, keepdims=False):
 
 
 def mean(x, axis=None, keepdims=False):
-    """Arithmetic mean over ``axis``: sum(x) / n."""
+    """Arithmetic mean over ``axis``: sum(x) / n.
+
+    Over zero elements (n = 0) the mean is nan with a RuntimeWarning, as in numpy.
+    """
     shape = x.shape if isinstance(x, Variable) else tuple(x.shape)
     n = math.prod(shape[a] for a in normalize_axes(axis, len(shape)))
-    return Sum(axis, keepdims)(x) * (1.0 / n)
+    total = Sum(axis, keepdims)(x)
+    if n == 0:
+        empty_mean_warning("mean", shape, axis)
+        return total * math.nan
+    return total * (1.0 / n)
+
+
+def empty_mean_warning(op, shape, axis=None):
+    """numpy's RuntimeWarning for a mean over no elements, naming ``op`` and the shape."""
+    where = "" if axis is None else f" over axis {axis}"
+    warnings.warn(f"{op}: mean of empty slice{where} of shape {tuple(shape)} is nan",
+                  RuntimeWarning, stacklevel=3)
 
 
 def max(x, axis=None, keepdims=False):

@@ -101,7 +101,7 @@ class Dense(KernelAliases, Module):
             if dropout_rate:
                 return F.linear_relu_dropout(x, self.W, self.b, dropout_rate, training=True)
             return F.linear_relu(x, self.W, self.b)
-        y = F.linear(x, self.W, self.b)
+        y = F.dense(x, self.W, self.b)
         return y if self.activation is None else self.activation(y)
 
     def fuses_with(self, layer):

@@ -85,7 +85,7 @@ class BatchNorm(Module):
             )
         x = autocast(x, self.gamma)
         return F.batch_norm(
-            x, self.gamma, self.beta, self.running_mean, self.running_var,
+            x, self.running_mean, self.running_var, weight=self.gamma, bias=self.beta,
             training=self._is_training(training), momentum=self.momentum, eps=self.eps,
             axis=self.axis,
         )

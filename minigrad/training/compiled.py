@@ -1,13 +1,7 @@
 """``compile``: the optimizer, loss and metrics a model trains with (Keras' ``model.compile``)."""
 from __future__ import annotations
 
-from minigrad.functions.loss import (
-    accuracy,
-    binary_accuracy,
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    get_loss,
-)
+from minigrad.functions.loss import accuracy, binary_accuracy, binary_threshold, get_loss
 from minigrad.optim import OPTIMIZERS, Optimizer, get_optimizer
 
 __all__ = ["CompileConfig", "compile"]
@@ -52,7 +46,9 @@ def compile(model, optimizer="rmsprop", loss=None, metrics=None):
     ``"categorical_crossentropy"`` for softmax outputs, ``"mse"``, ... see
     :func:`minigrad.functions.get_loss`) or a function called as
     ``loss(y_pred, y_true)`` (minigrad's and PyTorch's order; Keras' custom
-    losses take ``(y_true, y_pred)``) returning a scalar Variable.
+    losses take ``(y_true, y_pred)``) returning a scalar Variable. minigrad's
+    Keras-named functions (``F.categorical_crossentropy``, ``F.mse``, ...) take
+    Keras' order and are averaged over the batch, as in Keras.
 
     ``metrics``: names or functions ``(y_pred, y_true) -> number``, logged
     under their name (a function's ``__name__``). ``"accuracy"`` (or
@@ -66,9 +62,9 @@ def compile(model, optimizer="rmsprop", loss=None, metrics=None):
     if loss is None:
         raise ValueError("compile: give a loss, e.g. loss='softmax_cross_entropy' (logits) "
                          "or 'mse'")
-    if isinstance(loss, str):
+    if isinstance(loss, str) or callable(loss):
         loss = get_loss(loss)
-    elif not callable(loss):
+    else:
         raise TypeError(f"compile: loss must be a name or a function (y_pred, y_true) -> loss, "
                         f"got {type(loss).__name__}")
     if isinstance(optimizer, str):
@@ -98,17 +94,17 @@ def compile(model, optimizer="rmsprop", loss=None, metrics=None):
 
 def _metric(metric, loss):
     if callable(metric):
-        return getattr(metric, "__name__", type(metric).__name__), metric
+        return getattr(metric, "__name__", type(metric).__name__), get_loss(metric)
     if not isinstance(metric, str):
         raise TypeError(f"compile: a metric must be a name or a function (y_pred, y_true) -> "
                         f"number, got {type(metric).__name__}")
     key = metric.lower()
-    binary = loss in (binary_cross_entropy, binary_cross_entropy_with_logits)
-    if key in ("accuracy", "acc") and binary or key == "binary_accuracy":
-        threshold = 0.0 if loss is binary_cross_entropy_with_logits else 0.5
+    threshold = binary_threshold(loss)
+    if key in ("accuracy", "acc") and threshold is not None or key == "binary_accuracy":
+        threshold = 0.5 if threshold is None else threshold
 
         def binary_acc(y_pred, y_true):
-            return binary_accuracy(y_pred, y_true, threshold)
+            return binary_accuracy(y_true, y_pred, threshold).mean()
         return metric, binary_acc
     if key in ("accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy"):
         return metric, accuracy

@@ -27,8 +27,8 @@ def test_loss_and_gradients_match_minigrad_without_dropout():
     params = [Parameter(p.astype(np.float64)) for p in net.params]
     h = x.astype(np.float64)
     for i in range(0, 4, 2):
-        h = F.relu(F.linear(h, params[i], params[i + 1]))
-    ref = F.softmax_cross_entropy(F.linear(h, params[4], params[5]), y)
+        h = F.relu(F.dense(h, params[i], params[i + 1]))
+    ref = F.softmax_cross_entropy(F.dense(h, params[4], params[5]), y)
     ref.backward()
     assert math.isclose(loss, ref.item(), rel_tol=1e-5)
     for got, p in zip(net.grads, params):

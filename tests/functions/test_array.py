@@ -39,6 +39,8 @@ CASES = [
         inputs(normal(3, 4), _idx(0, 2, 2), _idx(1, 3, 3)),
     ),
     GradCase("getitem_mask", lambda x: x[x.data > 0], inputs(normal(3, 4))),
+    GradCase("getitem_index_matrix", lambda x: x[[[0, 2], [2, 2]]], inputs(normal(3, 4))),
+    GradCase("getitem_empty_list", lambda x: x[[]], inputs(normal(4, 3, 2))),
     GradCase(
         "concatenate",
         lambda a, b: F.concatenate([a, b], axis=1),
@@ -64,6 +66,20 @@ def test_repeated_indices_accumulate(device):
     x = Variable(np.zeros(4), device=device)
     F.getitem(x, np.array([1, 1, 3])).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 2.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("key", [[], ([],), ([[]],), [[]], [[1, 2], [3, 3]]],
+                         ids=["[]", "([],)", "([[]],)", "[[]]", "[[1,2],[3,3]]"])
+def test_empty_and_nested_index_lists_follow_numpy(device, key):
+    host = np.arange(24.0).reshape(4, 3, 2)
+    x = Variable(host, device=device)
+    y = x[key]
+    assert y.shape == host[key].shape
+    np.testing.assert_array_equal(y.numpy(), host[key])
+    (y * 2).sum().backward()
+    expected = np.zeros_like(host)
+    np.add.at(expected, key, 2.0)
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
 
 
 @given(hnp.array_shapes(min_dims=0, max_dims=4, max_side=3), st.data())

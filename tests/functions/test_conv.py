@@ -214,3 +214,10 @@ def _conv(x_shape=(2, 3, 5, 5), w_shape=(4, 3, 3, 3), b=None, **kw):
 def test_bad_input_is_named(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_pytorchs_positional_groups_is_refused_not_read_as_dilation():
+    x, W = Variable(np.ones((1, 2, 3, 3))), Variable(np.ones((2, 1, 3, 3)))
+    with pytest.raises(TypeError):
+        F.conv_transpose2d(x, W, None, 1, 0, 0, 2)  # PyTorch: groups=2
+    assert F.conv_transpose2d(x, W, None, 1, 0, 0, dilation=2).shape == (1, 1, 7, 7)

@@ -1,4 +1,5 @@
-"""matmul (numpy semantics, including 1-D and batched cases) and fused linear."""
+"""matmul (numpy semantics, including 1-D and batched cases), dense (Keras' kernel
+layout) and linear (PyTorch's weight layout), and the fused dense nodes."""
 
 import numpy as np
 import pytest
@@ -14,9 +15,11 @@ CASES = [
     GradCase("matmul_matrix_vector", F.matmul, inputs(normal(2, 3), normal(3))),
     GradCase("matmul_vector_vector", F.matmul, inputs(normal(3), normal(3))),
     GradCase("matmul_operator", lambda a, b: a @ b, inputs(normal(2, 3), normal(3, 2))),
-    GradCase("linear", F.linear, inputs(normal(4, 3), normal(3, 2), normal(2))),
-    GradCase("linear_no_bias", F.linear, inputs(normal(4, 3), normal(3, 2))),
-    GradCase("linear_3d_input", F.linear, inputs(normal(2, 4, 3), normal(3, 2), normal(2))),
+    GradCase("dense", F.dense, inputs(normal(4, 3), normal(3, 2), normal(2))),
+    GradCase("dense_no_bias", F.dense, inputs(normal(4, 3), normal(3, 2))),
+    GradCase("dense_3d_input", F.dense, inputs(normal(2, 4, 3), normal(3, 2), normal(2))),
+    GradCase("linear", F.linear, inputs(normal(4, 3), normal(2, 3), normal(2))),
+    GradCase("linear_3d_input", F.linear, inputs(normal(2, 4, 3), normal(2, 3))),
     # the pre-activations lie 1e-3 or more from ReLU's kink, far beyond the difference step
     GradCase("linear_relu", F.linear_relu, inputs(normal(4, 3), normal(3, 5), normal(5))),
     GradCase("linear_relu_no_bias", F.linear_relu, inputs(normal(2, 4, 3), normal(3, 5))),
@@ -91,7 +94,7 @@ def test_linear_relu_dropout_out_of_training_is_linear_relu(device):
 
 @pytest.mark.parametrize("bias", [True, False])
 def test_linear_relu_matches_relu_of_linear(device, bias):
-    y = _same_as_apart(device, bias, F.linear_relu, lambda *v: F.relu(F.linear(*v)), 6, 4, 5)
+    y = _same_as_apart(device, bias, F.linear_relu, lambda *v: F.relu(F.dense(*v)), 6, 4, 5)
     assert type(y.creator).__name__ == "LinearReLU"
 
 
@@ -118,6 +121,20 @@ def test_matmul_shape_mismatch_names_both_shapes():
         F.matmul(Variable(np.ones((2, 3))), Variable(np.ones((4, 5))))
 
 
-def test_linear_shape_mismatch():
-    with pytest.raises(ValueError, match="linear"):
-        F.linear(Variable(np.ones((2, 3))), Variable(np.ones((4, 5))))
+def test_linear_is_pytorchs_and_dense_is_keras_layout(device):
+    # torch.nn.functional.linear(x, W) = x W^T with W (out_features, in_features); a
+    # square W shows the difference that a shape check cannot catch
+    rng = np.random.default_rng(0)
+    x, W, b = rng.standard_normal((4, 3)), rng.standard_normal((3, 3)), rng.standard_normal(3)
+    xv, Wv, bv = (Variable(a, device=device) for a in (x, W, b))
+    np.testing.assert_allclose(F.linear(xv, Wv, bv).numpy(), x @ W.T + b, rtol=1e-12)
+    np.testing.assert_allclose(F.dense(xv, Wv, bv).numpy(), x @ W + b, rtol=1e-12)
+    np.testing.assert_allclose(F.linear(xv, Wv.T).numpy(), F.dense(xv, Wv).numpy(), rtol=1e-12)
+
+
+def test_linear_shape_mismatch_names_the_layouts():
+    with pytest.raises(ValueError, match=r"linear: .*\(2, 3\).*\(3, 5\).*\(out_features, "
+                                         r"in_features\).*F.dense"):
+        F.linear(Variable(np.ones((2, 3))), Variable(np.ones((3, 5))))
+    with pytest.raises(ValueError, match=r"dense: input of shape \(2, 3\)"):
+        F.dense(Variable(np.ones((2, 3))), Variable(np.ones((4, 5))))

@@ -131,3 +131,10 @@ def test_avg_pool2d_matches_pytorch(torch, kw):
 def test_bad_input_is_named(call, error, message):
     with pytest.raises(error, match=message):
         call(Variable(np.ones((2, 3, 4, 4), np.float32)))
+
+
+def test_pytorchs_positional_ceil_mode_is_refused_not_read_as_count_include_pad():
+    x = Variable(np.ones((1, 1, 4, 4)))
+    with pytest.raises(TypeError):
+        F.avg_pool2d(x, 3, 1, 1, False)  # PyTorch: ceil_mode=False
+    assert F.avg_pool2d(x, 3, 1, 1, count_include_pad=False).numpy().min() == 1.0

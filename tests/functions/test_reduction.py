@@ -1,5 +1,7 @@
 """Reductions over any axes, with and without keepdims."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -72,3 +74,16 @@ def test_variable_reduction_methods():
     assert x.mean(axis=0).numpy().tolist() == [2.0, 3.5]
     assert x.max().item() == 5.0
     assert x.min(axis=1).numpy().tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("axis", [None, 0])
+def test_mean_over_no_elements_is_nan_with_numpy_warning(device, axis):
+    x = Variable(np.zeros((0, 3)), device=device)
+    with pytest.warns(RuntimeWarning, match=r"mean: mean of empty slice"):
+        y = F.mean(x, axis=axis)
+    assert np.isnan(y.numpy()).all() and y.shape == (() if axis is None else (3,))
+    y.sum().backward()
+    assert x.grad.shape == (0, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert F.mean(x, axis=1).shape == (0,)  # no element is a mean of nothing

@@ -14,7 +14,7 @@ B0 = _rng.standard_normal(2)
 
 def loss(W, b, X=X, Y=Y):
     """0.5 * mean((X W + b - Y)^2) + 0.05 * sum(W^4): smooth, non-quadratic, two parameters."""
-    r = F.linear(X, W, b) - Y
+    r = F.dense(X, W, b) - Y
     return 0.5 * F.mean(r * r) + 0.05 * F.sum(W**4)
 
 

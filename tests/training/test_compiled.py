@@ -122,3 +122,24 @@ def test_keras_style_optimizer_without_params_is_bound_by_fit():
     model.fit(x, y, epochs=2, batch_size=8, verbose=0)
     assert model.optimizer is opt and len(opt.param_groups) == 1
     assert all(opt.state[p]["step"] == 8 for p in model.parameters())
+
+
+def test_keras_loss_names_and_functions_keep_keras_meaning():
+    # compile(loss="binary_crossentropy") is Keras' loss on probabilities: its
+    # "accuracy" thresholds at 0.5; Keras-order functions are averaged per batch
+    from minigrad import F
+
+    x, y = blobs(n=40, classes=2)
+    yf = y[:, None].astype(np.float32)
+    model = nn.Sequential(nn.Dense(8, activation="relu"), nn.Dense(1, activation="sigmoid"))
+    training.compile(model, optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    scores = training.evaluate(model, x, yf)
+    p = training.predict(model, x)
+    assert scores["accuracy"] == pytest.approx(np.mean((p > 0.5) == (yf > 0.5)))
+    expected = float(F.binary_crossentropy(yf, p).numpy().mean())
+    assert scores["loss"] == pytest.approx(expected, rel=1e-5)
+    training.compile(model, optimizer="adam", loss=F.binary_crossentropy, metrics=[F.mse])
+    scores = training.evaluate(model, x, yf)
+    assert scores["loss"] == pytest.approx(expected, rel=1e-5)
+    assert scores["mean_squared_error"] == pytest.approx(float(np.mean((p - yf) ** 2)), rel=1e-5)
+    training.fit(model, x, yf, verbose=0, epochs=1)  # the gradient flows into y_pred
