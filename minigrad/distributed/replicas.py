@@ -1,4 +1,4 @@
-"""What ``fit`` needs from the other ranks (:mod:`minigrad.training.replicas`), over a communicator."""
+"""What ``fit`` needs from the other ranks (see training/replicas.py), over a communicator."""
 from __future__ import annotations
 
 from minigrad import backend
