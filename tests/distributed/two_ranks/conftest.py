@@ -1,21 +1,12 @@
 """The two-rank tests run as ``mpiexec -n 2 python -m pytest tests/distributed/two_ranks/...``
-(tests/distributed/test_two_ranks.py launches them). Both ranks run every test; a test
-that fails on one rank aborts the job, since the other rank could be waiting for it in
-a collective."""
+(tests/distributed/test_two_ranks.py launches them); in any other run they skip."""
 import pathlib
-import sys
-import time
 
 import pytest
 
 from minigrad import distributed as dist
 
 HERE = pathlib.Path(__file__).resolve().parent
-
-
-@pytest.fixture(scope="session")
-def comm():
-    return dist.init()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -26,23 +17,3 @@ def pytest_collection_modifyitems(config, items):
                                        f"tests/distributed/test_two_ranks.py under mpiexec -n 2")
         for item in here:
             item.add_marker(skip)
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if report.failed and HERE in item.path.parents and dist.init().size > 1:
-        comm = dist.init()
-        sys.stderr.write(f"\n[rank {comm.rank}] {item.nodeid} failed:\n{report.longreprtext}\n"
-                         f"[rank {comm.rank}] aborting the job so that the other rank does not "
-                         f"wait for this one\n")
-        sys.stderr.flush()
-        time.sleep(0.5)  # let mpiexec relay this before the abort stops it (see init())
-        comm.abort(1)
-
-
-@pytest.fixture
-def shared_dir(comm, tmp_path):
-    """Rank 0's tmp_path on every rank (one machine: the same directory)."""
-    return comm.bcast_obj(str(tmp_path))
