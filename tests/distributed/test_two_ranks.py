@@ -44,7 +44,7 @@ def test_the_two_rank_cases_pass_on_two_processes():
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
     assert output.count(" passed") == 2, output  # one summary line per rank
-    assert " failed" not in output and "error" not in output.lower(), output
+    assert " failed" not in output, output
 
 
 def test_an_exception_on_one_rank_aborts_the_job_instead_of_hanging():

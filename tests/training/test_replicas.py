@@ -10,7 +10,7 @@ import pytest
 import minigrad
 from minigrad import optim
 from minigrad.training.checkpoint import read_checkpoint, restore_checkpoint
-from minigrad.backend.checkpoint import rng_states
+from minigrad.training.checkpoint import rng_states
 from minigrad.training import (
     Callback,
     CallbackList,

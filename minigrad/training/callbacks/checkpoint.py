@@ -6,14 +6,13 @@ import os
 import warnings
 
 from minigrad import backend
-from minigrad.backend.checkpoint import rng_states
 from minigrad.training.callbacks.base import (
     Callback,
     is_finite_number,
     monitor_mode,
     print_message,
 )
-from minigrad.training.checkpoint import save_checkpoint
+from minigrad.training.checkpoint import rng_states, save_checkpoint
 from minigrad.training.replicas import replicas_of
 
 __all__ = ["ModelCheckpoint"]
