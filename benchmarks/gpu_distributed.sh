@@ -191,10 +191,10 @@ if [ "$MPI_SOURCE" != none ]; then
   step "2 ranks, one GPU: two-rank tests on $BACKEND" 200 mpiexec -n 2 "$PYTHON" \
     "${PYTEST[@]}" --backend="$BACKEND" $CASES
   step "allreduce timing, 1 rank" 40 mpiexec -n 1 "$PYTHON" benchmarks/bench_distributed.py \
-    --worker device-allreduce --repeat 10 "${DEVICE_ARG[@]}"
+    --worker device-allreduce --repeat 10 ${DEVICE_ARG[@]+"${DEVICE_ARG[@]}"}
   TIMING1=$LAST_JSON
   step "allreduce timing, 2 ranks" 40 mpiexec -n 2 "$PYTHON" benchmarks/bench_distributed.py \
-    --worker device-allreduce --repeat 10 "${DEVICE_ARG[@]}"
+    --worker device-allreduce --repeat 10 ${DEVICE_ARG[@]+"${DEVICE_ARG[@]}"}
   TIMING2=$LAST_JSON
 fi
 
