@@ -1,5 +1,5 @@
 """minigrad: a define-by-run reverse-mode automatic differentiation library."""
-from minigrad import data, functions, nn, onnx, optim, training, utils
+from minigrad import data, distributed, functions, nn, onnx, optim, training, utils
 from minigrad import functions as F
 from minigrad.backend import available_devices, manual_seed
 from minigrad.config import enable_grad, eval_mode, is_grad_enabled, no_grad, using_config
@@ -17,6 +17,7 @@ __all__ = [
     "as_variable",
     "available_devices",
     "data",
+    "distributed",
     "enable_grad",
     "eval_mode",
     "functions",

@@ -31,5 +31,14 @@ __all__ = [
     "constraints", "regularizers", "L1", "L2", "L1L2", "ElasticNet", "MaxNorm", "NonNeg",
     "UnitNorm", "get_constraint", "get_regularizer",
     "Conv2D", "Conv2d", "MaxPooling2D", "MaxPool2d", "MaxPool2D", "AveragePooling2D",
-    "AvgPool2d", "AvgPool2D",
+    "AvgPool2d", "AvgPool2D", "SyncBatchNorm",
 ]
+
+
+def __getattr__(name):
+    # SyncBatchNorm communicates, so it lives in minigrad.distributed (which builds on nn);
+    # it is offered here too, where PyTorch users look for it.
+    if name == "SyncBatchNorm":
+        from minigrad.distributed.batchnorm import SyncBatchNorm
+        return SyncBatchNorm
+    raise AttributeError(f"module 'minigrad.nn' has no attribute {name!r}")

@@ -26,6 +26,7 @@ from minigrad.training.checkpoint import read_checkpoint, restore_checkpoint
 from minigrad.training.compiled import compiled_config, fully_built, make_optimizer
 from minigrad.training.history import History
 from minigrad.training.inputs import fit_loaders, float_dtype, make_loader, split_batch
+from minigrad.training.replicas import SINGLE, replicas_of
 
 __all__ = ["evaluate", "fit", "predict", "train_step"]
 
@@ -108,11 +109,13 @@ class _Means:
         return {key: total / self.count for key, total in self.sums.items()}
 
 
-def _train_epoch(model, loader, callbacks, device, dtype):
+def _train_epoch(model, loader, callbacks, device, dtype, replicas):
     """One pass over ``loader``; the epoch's mean logs, or None if a callback
     stopped training part-way. Every step trains: the layers' flags are set at
     the start of the epoch (a callback may have changed them) and the context
-    flag around each step, even inside ``minigrad.eval_mode()``."""
+    flag around each step, even inside ``minigrad.eval_mode()``. Each batch's
+    logs are averaged over the replicas (``size`` becomes the global batch), so
+    every rank's callbacks see the same numbers and stop together."""
     compiled = model.compiled
     model.train()
     means = _Means()
@@ -122,16 +125,18 @@ def _train_epoch(model, loader, callbacks, device, dtype):
         callbacks.on_train_batch_begin(batch, {"size": n})
         with config.using_config("train", True):
             logs = train_step(model, model.optimizer, compiled.loss, x, y, compiled.metrics)
+        logs, n = replicas.mean(logs, n)
         means.add(logs, n)
         callbacks.on_train_batch_end(batch, {**logs, "size": n})
-        if model.stop_training:
+        if replicas.any(model.stop_training):
+            model.stop_training = True
             return None
     if not means.count:
         raise ValueError("fit: the training data gave no batches")
     return means.result()
 
 
-def _evaluate(model, loader, op):
+def _evaluate(model, loader, op, replicas=SINGLE):
     compiled = model.compiled
     device, dtype = model.device, float_dtype(model)
     means = _Means()
@@ -147,9 +152,17 @@ def _evaluate(model, loader, op):
             means.add(values, x.shape[0])
         if not means.count:
             raise ValueError(f"{op}: the data have no samples")
-        logs = means.result()
+        logs, _ = replicas.mean(means.result(), means.count)
         logs["loss"] += float(model.regularization_loss().item())
     return logs
+
+
+def _set_epoch(loader, epoch):
+    """Tell a dataset that deals its samples per epoch (a distributed ``Shard``, like
+    PyTorch's ``DistributedSampler``) which epoch begins."""
+    set_epoch = getattr(loader.dataset, "set_epoch", None)
+    if callable(set_epoch):
+        set_epoch(epoch)
 
 
 # -- the public functions ----------------------------------------------------------------
@@ -191,6 +204,14 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=N
     further step. ``initial_epoch`` (default 0,
     or the checkpoint's epoch) numbers the first epoch; ``epochs`` is the
     index at which training ends, as in Keras.
+
+    Data-parallel, with a :class:`minigrad.distributed.DistributedOptimizer`
+    (every rank calls ``fit`` on its shard): rank 0's weights and buffers are
+    given to every rank first; the batch, epoch and validation logs are means
+    over the ranks, so callbacks decide alike everywhere, and a stop on one
+    rank stops all; floating buffers are averaged after each epoch; the
+    progress bar and CSVLogger run on rank 0 only, and ModelCheckpoint writes
+    from rank 0 with every rank's random state (docs/distributed.md).
     """
     compiled = compiled_config(model, "fit")
     for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch or 0)):
@@ -213,13 +234,16 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=N
             _build(model, train)
         model.optimizer = make_optimizer(model)
     device, dtype = model.device, float_dtype(model)
+    replicas = replicas_of(model)
+    replicas.check_equal("fit: the number of training batches per epoch", len(train))
+    replicas.broadcast_model(model)
     history = History()
     given = list(callbacks or [])
     if verbose and not any(isinstance(cb, ProgressBar) for cb in given):
         given.append(ProgressBar(verbose))
     params = {"epochs": epochs, "steps": len(train), "verbose": verbose,
               "metrics": compiled.metrics_names}
-    callback_list = CallbackList([*given, history], model, params)
+    callback_list = CallbackList([*given, history], model, params, rank=replicas.rank)
     model.history = history
     model.stop_training = False
     logs = {}
@@ -227,21 +251,27 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=N
         callback_list.on_train_begin()
         if checkpoint is not None:
             restore_checkpoint(checkpoint, resume_from, model, model.optimizer,
-                               callbacks=callback_list)
-            if model.stop_training and verbose:
+                               callbacks=callback_list, rank=replicas.rank, size=replicas.size)
+            if model.stop_training and verbose and replicas.rank == 0:
                 print_message(f"fit: {str(resume_from)!r} was saved after a callback stopped "
                               f"training; no further epoch to run")
         for epoch in range(initial_epoch, epochs):
             if model.stop_training:  # restored from a checkpoint saved after the stop
                 break
+            _set_epoch(train, epoch)
             callback_list.on_epoch_begin(epoch)
-            logs = _train_epoch(model, train, callback_list, device, dtype)
+            logs = _train_epoch(model, train, callback_list, device, dtype, replicas)
             if logs is None:
                 break
+            replicas.average_buffers(model)
             if val is not None:
-                logs.update({f"val_{k}": v for k, v in _evaluate(model, val, "fit").items()})
+                val_logs = _evaluate(model, val, "fit", replicas)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
             logs["lr"] = model.optimizer.lr
             callback_list.on_epoch_end(epoch, logs)
+            if replicas.any(model.stop_training):
+                model.stop_training = True
+                break
     finally:
         model.eval()  # fit returns, or raises, with a model ready for inference
     callback_list.on_train_end(logs)

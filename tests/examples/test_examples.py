@@ -16,7 +16,8 @@ from minigrad import data, optim
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
 SCRIPTS = ["mnist_mlp.py", "mnist_tricks.py", "newton.py", "lr_finder.py",
-           "hyperparameter_search.py", "export_onnx.py"]
+           "hyperparameter_search.py", "export_onnx.py",
+           "mnist_distributed.py"]
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +65,28 @@ def test_mnist_mlp_quick_makes_synthetic_data_when_no_files_exist(tmp_path):
     assert "data: synthetic: 1000 training and 250 test samples" in out
     accuracy = float(out.split("Test accuracy: ")[1].split()[0])
     assert accuracy > 0.5                       # the synthetic classes are learnable
+
+
+def test_mnist_distributed_quick_as_one_process(idx_dir, tmp_path):
+    out = run("mnist_distributed.py", "--quick", "--data-dir", idx_dir, cwd=tmp_path)
+    assert "1 process(es), global batch 128 (128 per process)" in out
+    assert "Epoch 1/1" in out and "Test accuracy: " in out
+
+
+def test_mnist_distributed_quick_on_two_ranks(idx_dir, tmp_path):
+    pytest.importorskip("mpi4py")
+    mpiexec = pathlib.Path(sys.executable).with_name("mpiexec")
+    if not mpiexec.exists():
+        pytest.skip("no mpiexec beside python (pip install mpich)")
+    env = {**os.environ, "MINIGRAD_DATA": str(tmp_path / "no-data-here"), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([str(mpiexec), "-n", "2", sys.executable,
+                           str(EXAMPLES / "mnist_distributed.py"), "--quick", "--data-dir",
+                           str(idx_dir), "--compression", "fp16"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 process(es), global batch 128 (64 per process)" in proc.stdout
+    assert proc.stdout.count("Test accuracy: ") == 1       # rank 0 alone reports
+    assert proc.stdout.count("Epoch 1/1") == 1
 
 
 def test_mnist_tricks_with_every_kind_of_flag(idx_dir, tmp_path):

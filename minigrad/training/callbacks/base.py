@@ -42,9 +42,13 @@ class Callback:
     training keeps that in its state and, when the state is loaded, sets
     ``self.model.stop_training`` again (:func:`stop_again`), so a run resumed
     from a checkpoint saved after the stop trains no further.
+
+    ``rank_zero_only = True`` marks a callback that only reports (prints,
+    writes files): in data-parallel training its hooks run on rank 0 alone.
     """
 
     order = 0
+    rank_zero_only = False
     model = None
     params = None
 
@@ -81,15 +85,21 @@ class Callback:
 
 
 class CallbackList:
-    """Several callbacks called as one, in ``order`` (ties keep the given order)."""
+    """Several callbacks called as one, in ``order`` (ties keep the given order).
 
-    def __init__(self, callbacks=(), model=None, params=None):
+    ``rank``: this process's rank in data-parallel training; on ranks other
+    than 0 the hooks of ``rank_zero_only`` callbacks are not called (their
+    states are still saved and loaded).
+    """
+
+    def __init__(self, callbacks=(), model=None, params=None, rank=0):
         callbacks = list(callbacks)
         for cb in callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(f"callbacks: expected Callback instances, got {type(cb).__name__} "
                                 f"(a class? call it: EarlyStopping())")
         self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
+        self._active = [cb for cb in self.callbacks if rank == 0 or not cb.rank_zero_only]
         self.params = dict(params or {}, callbacks=self)
         for cb in self.callbacks:
             cb.set_model(model)
@@ -99,7 +109,7 @@ class CallbackList:
         return iter(self.callbacks)
 
     def _call(self, hook, *args):
-        for cb in self.callbacks:
+        for cb in self._active:
             getattr(cb, hook)(*args)
 
     def on_train_begin(self, logs=None):

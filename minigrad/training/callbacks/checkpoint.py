@@ -12,7 +12,9 @@ from minigrad.training.callbacks.base import (
     monitor_mode,
     print_message,
 )
+from minigrad.backend import rng_states
 from minigrad.training.checkpoint import save_checkpoint
+from minigrad.training.replicas import replicas_of
 
 __all__ = ["ModelCheckpoint"]
 
@@ -36,6 +38,11 @@ class ModelCheckpoint(Callback):
     ``monitor`` beats every earlier one (and ``initial_value_threshold``) is
     saved; and no epoch is saved whose loss or monitored value is NaN or
     infinite, or whose weights are not all finite.
+
+    In data-parallel training every rank takes the same decisions (the logs
+    are the ranks' means) and rank 0 alone writes, with the random state of
+    every rank, so that ``resume_from`` restores each rank's own; the other
+    ranks wait until the file is written.
     """
 
     order = 100  # last: the saved state includes every other callback's update
@@ -61,7 +68,7 @@ class ModelCheckpoint(Callback):
         self._reset()
 
     def _say(self, text):
-        if self.verbose:
+        if self.verbose and replicas_of(self.model).rank == 0:
             print_message(f"ModelCheckpoint: {text}")
 
     def on_epoch_end(self, epoch, logs=None):
@@ -93,13 +100,21 @@ class ModelCheckpoint(Callback):
             return
         if self.save_best_only:
             self.best = float(value)
-        if self.save_weights_only:
-            self.model.save(path)
-        else:
-            save_checkpoint(path, self.model, getattr(self.model, "optimizer", None),
-                            epoch=epoch + 1, callbacks=(self.params or {}).get("callbacks"))
+        self._save(path, epoch)
         self._say(f"epoch {epoch + 1}: saved {path}"
                   + (f" ({self.monitor} = {value:.6g})" if value is not None else ""))
+
+    def _save(self, path, epoch):
+        replicas = replicas_of(self.model)
+        rng = None if self.save_weights_only else replicas.gather(rng_states())
+        if replicas.rank == 0:
+            if self.save_weights_only:
+                self.model.save(path)
+            else:
+                save_checkpoint(path, self.model, getattr(self.model, "optimizer", None),
+                                epoch=epoch + 1, callbacks=(self.params or {}).get("callbacks"),
+                                rng=rng if replicas.size > 1 else None)
+        replicas.barrier()
 
     def state_dict(self):
         return {"best": self.best}

@@ -24,7 +24,10 @@ class CSVLogger(Callback):
     the earlier run stay, and the header is not repeated). The columns are
     fixed by the first epoch; a key missing later is written ``NA``. Each row
     is flushed as it is written, so the file can be read during training.
+    In data-parallel training only rank 0 writes (the logs are the ranks' means).
     """
+
+    rank_zero_only = True
 
     def __init__(self, filename, separator=",", append=False):
         self.filename = os.fspath(filename)

@@ -42,6 +42,7 @@ class ProgressBar(Callback):
     """
 
     order = -10  # its epoch line comes before other callbacks' messages
+    rank_zero_only = True
 
     def __init__(self, verbose=1):
         if verbose not in (0, 1, 2):

@@ -111,8 +111,11 @@ class TensorBoard(Callback):
       Sequential and functional models.
 
     The values written equal ``History``'s (rounded to float32, as event files
-    store them). Like ``CSVLogger``, it writes from every process it runs in.
+    store them). Like ``CSVLogger``, it writes on rank 0 alone in data-parallel
+    training (the logs it sees are already the means over the ranks).
     """
+
+    rank_zero_only = True
 
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=False,
                  update_freq="epoch"):
