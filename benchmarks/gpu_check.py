@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime
+import importlib.util
 import json
 import os
 import signal
@@ -61,6 +62,9 @@ def parse(argv=None):
                    help="folder for the report and logs (default $OUT, else /tmp/gpu-check)")
     p.add_argument("--dry", action="store_true",
                    help="on the CPU, tiny sizes, a few tests: checks the script itself")
+    p.add_argument("--workers", type=int, default=8,
+                   help="pytest-xdist processes for the suite when xdist is installed, each "
+                        "sharing the GPU (default 8; 0: one process)")
     p.add_argument("--budget", type=float, default=450.0,
                    help="seconds for all stages together; the suite gets what is left "
                         "(default 450)")
@@ -305,6 +309,9 @@ def main(argv=None):
     bench_json = os.path.join(out, "bench.json")
     tiny = ["--batches", "8", "--rounds", "2", "--warmup", "1", "--memory-steps", "1",
             "--block-seconds", "0.02"] if args.dry else []
+    # the suite's kernels compile on first use: several processes share that wait
+    parallel = (["-n", str(args.workers)] if args.workers and not args.dry
+                and importlib.util.find_spec("xdist") else [])
     plan = [
         ("resume", pytest + [f"--junitxml={resume_xml}", "-k", RESUME_KEYWORDS] + resume_files,
          "resume.log", 90, {}),
@@ -313,7 +320,7 @@ def main(argv=None):
         ("bench", [py, "benchmarks/bench_gpu.py", "--device", device, "--json", bench_json]
          + tiny, "bench.log", 150, {}),
         ("suite", pytest + [f"--junitxml={os.path.join(out, 'suite.xml')}", "--tb=short",
-                            "--durations=15"]
+                            "--durations=15"] + parallel
          + (["tests/backend"] if args.dry else []), "suite.log", None,
          {"CUPY_ACCELERATORS": ""}),
     ]
