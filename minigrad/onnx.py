@@ -77,6 +77,10 @@ def export(model, example_input, path, opset=17):
                           [graph.value_info("input", in_shape)],
                           [graph.value_info("output", tuple(x.shape))], graph.initializers),
         opset_imports=[helper.make_opsetid("", opset)], producer_name="minigrad")
+    # The oldest IR version that carries this opset, not the installed onnx's newest:
+    # a runtime older than the onnx package (IR 14 files, runtimes reading up to 13)
+    # then still loads the file.
+    proto.ir_version = helper.find_min_ir_version_for(proto.opset_import)
     onnx.checker.check_model(proto)
     with atomic_writer(path) as f:  # readers never see a part-written model
         f.write(proto.SerializeToString())

@@ -96,6 +96,15 @@ def test_the_mnist_cnn(tmp_path, device, batchnorm):
     check_export(model, (1, 28, 28), tmp_path, atol=1e-4)
 
 
+@pytest.mark.parametrize("opset", [17, 20])
+def test_the_file_has_the_oldest_ir_version_of_its_opset(tmp_path, opset):
+    # onnx 1.23 writes IR 14 by default, which onnxruntime 1.30 refuses to load
+    model = nn.Sequential(nn.Dense(3, in_features=4))
+    proto = export(model, np.zeros((2, 4), np.float32), tmp_path / "m.onnx", opset=opset)
+    assert proto.ir_version == {17: 8, 20: 9}[opset]
+    assert onnx.load(tmp_path / "m.onnx").ir_version == proto.ir_version
+
+
 @pytest.mark.parametrize("conv", [
     {"padding": "valid"}, {"padding": "same"}, {"padding": "same", "strides": 2},
     {"padding": 1}, {"padding": (2, 0), "strides": (2, 1)}, {"dilation": 2},

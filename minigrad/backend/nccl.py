@@ -29,8 +29,9 @@ def available() -> str | None:
     return None
 
 
-def unique_id() -> tuple:
-    """A new NCCL group id (128 small ints), to send to every rank."""
+def unique_id():
+    """A new NCCL group id, to send to every rank: bytes in CuPy 14 (a tuple of
+    128 small ints in older CuPy), handed to ``NcclCommunicator`` as it came."""
     return nccl.get_unique_id()
 
 
@@ -40,7 +41,8 @@ class NcclComm:
     def __init__(self, size, uid, rank, device):
         self.device = int(device.split(":")[1])
         with cupy.cuda.Device(self.device):
-            self._comm = nccl.NcclCommunicator(size, tuple(uid), rank)
+            uid = bytes(uid) if isinstance(uid, (bytes, bytearray)) else tuple(uid)
+            self._comm = nccl.NcclCommunicator(size, uid, rank)
 
     def _dtype(self, array):
         name = _DTYPES.get(array.dtype.name)

@@ -52,8 +52,8 @@ def test_stride_defaults_to_the_pool_size_and_repr_shows_the_window():
 def test_average_pooling_takes_the_window_mean(device):
     x = _x(device)
     expected = x.numpy().reshape(2, 3, 3, 2, 3, 2).mean(axis=(3, 5))
-    np.testing.assert_allclose(AveragePooling2D(2)(x).numpy(), expected, rtol=1e-6)
-    np.testing.assert_allclose(AvgPool2d(2)(x).numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(AveragePooling2D(2)(x).numpy(), expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(AvgPool2d(2)(x).numpy(), expected, rtol=1e-6, atol=1e-6)
 
 
 def test_padded_average_pooling_counts_as_keras_or_as_pytorch(device):
@@ -64,7 +64,7 @@ def test_padded_average_pooling_counts_as_keras_or_as_pytorch(device):
     assert torch[0, 0] == pytest.approx(4 / 9) and torch[0, 1] == pytest.approx(6 / 9)
     assert torch[1, 1] == pytest.approx(1.0)
     not_counted = AvgPool2d(3, stride=1, padding=1, count_include_pad=False)(ones).numpy()
-    np.testing.assert_allclose(not_counted, 1.0, rtol=1e-6)
+    np.testing.assert_allclose(not_counted, 1.0, rtol=1e-6, atol=1e-6)
 
 
 def test_gradient_flows_through_pooling(device):
@@ -73,7 +73,7 @@ def test_gradient_flows_through_pooling(device):
     g = x.grad.numpy()[0, 0]
     assert g.shape == (4, 4)
     # each 2x2 window: 0.25 everywhere from the mean, plus 1 at its maximum
-    np.testing.assert_allclose(g.reshape(2, 2, 2, 2).sum(axis=(1, 3)), 2.0, rtol=1e-6)
+    np.testing.assert_allclose(g.reshape(2, 2, 2, 2).sum(axis=(1, 3)), 2.0, rtol=1e-6, atol=1e-6)
     assert np.count_nonzero(g > 1) == 4
 
 
