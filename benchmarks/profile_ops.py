@@ -3,9 +3,10 @@
 Runs ``bench_gpu``'s MLP or CNN step (same weights, batches and Adam) with
 every Function's forward and backward timed between two device
 synchronisations, so that each figure is that operation's own device time
-(plus one launch). Nested calls (a backward rule that calls Functions) count
-in the outermost one. ``optimizer`` is ``Adam.step``; ``rest`` is the step's
-wall time minus the parts: the engine, zero_grad and Python between ops.
+(plus one launch). ``optimizer`` is ``Adam.step``; ``rest`` is the step's
+wall time minus the outermost parts: the engine, zero_grad and Python
+between ops. Calls made inside another (a backward rule calling Functions)
+are listed too, indented, and their time is also inside their caller's.
 The synchronisations make the total larger than an unsynchronised step, so
 read the table for shares, not for the step time (``bench_gpu.py`` gives that).
 
@@ -53,12 +54,9 @@ class OpTimer:
         self.on = False
 
     def timed(self, key, run):
-        if not self.on or self.depth:
-            self.depth += 1
-            try:
-                return run()
-            finally:
-                self.depth -= 1
+        if not self.on:
+            return run()
+        key = (*key, self.depth)
         self.sync()
         started = time.perf_counter()
         self.depth += 1
@@ -95,6 +93,9 @@ class OpTimer:
 def main(argv=None):
     args = parse(argv)
     import bench_gpu
+    from minigrad.backend import normalize_device
+
+    args.device = normalize_device(args.device)
 
     weights = bench_gpu.initial_weights(args.model, 0)
     batches = bench_gpu.host_batches(args.model, args.batch, 0)
@@ -119,15 +120,16 @@ def main(argv=None):
     timer.on = False
 
     rows = sorted(timer.seconds.items(), key=lambda kv: -kv[1])
-    parts = sum(timer.seconds.values()) / args.steps * 1e3
+    parts = sum(s for key, s in rows if key[2] == 0) / args.steps * 1e3
     print(f"{args.model} batch {args.batch} on {args.device}: {total:.3f} ms per synchronised "
           f"step (mean of {args.steps})")
     print("| op | pass | ms per step | share | calls per step |")
     print("|---|---|---|---|---|")
-    for (name, kind), seconds in rows:
+    for (name, kind, depth), seconds in rows:
         ms = seconds / args.steps * 1e3
-        print(f"| {name} | {kind} | {ms:.3f} | {ms / total:.0%} | "
-              f"{timer.calls[(name, kind)] / args.steps:g} |")
+        inside = "&nbsp;&nbsp;" * depth + ("inside: " if depth else "")
+        print(f"| {inside}{name} | {kind} | {ms:.3f} | {ms / total:.0%} | "
+              f"{timer.calls[(name, kind, depth)] / args.steps:g} |")
     print(f"| rest | engine, zero_grad, Python | {total - parts:.3f} | "
           f"{(total - parts) / total:.0%} | |")
     return 0

@@ -24,23 +24,6 @@ class NumpyBackend(UfuncKernels, Backend):
     def to_numpy(self, array):
         return np.asarray(array)
 
-    def softmax_nll(self, x, labels):
-        # the same numbers as the generic form, in fewer and cheaper calls: ndarray
-        # methods skip numpy's Python wrappers, a fancy index replaces the one-hot mask
-        shifted = x - x.max(axis=1, keepdims=True)
-        picked = shifted[np.arange(len(labels)), labels]
-        probs = np.exp(shifted, out=shifted)
-        total = probs.sum(axis=1, keepdims=True)
-        probs /= total
-        losses = np.log(total[:, 0])
-        losses -= picked
-        return losses, probs
-
-    def softmax_nll_grad(self, probs, labels, g):
-        grad = probs * g
-        grad[np.arange(len(labels)), labels] -= g if g.ndim == 0 else g[:, 0]
-        return grad
-
     def scatter_add(self, target, key, values) -> None:
         np.add.at(target, key, values)
 

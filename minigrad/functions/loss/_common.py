@@ -90,13 +90,20 @@ def one_hot(labels, num_classes, dtype):
     return xp.astype(xp.reshape(labels, (-1, 1)) == classes, dtype)
 
 
+def _min_max(xp, labels):
+    """``(min, max)`` of integer ``labels`` as Python ints, in one transfer from the
+    device (one wait for a GPU instead of two)."""
+    lo, hi = backend.to_numpy(xp.stack([xp.min(labels), xp.max(labels)])).tolist()
+    return lo, hi
+
+
 def check_label_range(name, labels, num_classes, ignore_index=None):
     """Raise unless every label is in [0, C) or equals ``ignore_index``. Returns
     whether some label equals ``ignore_index``."""
     if labels.size == 0:
         return False
     xp = backend.namespace(labels)
-    lo, hi = int(xp.min(labels)), int(xp.max(labels))
+    lo, hi = _min_max(xp, labels)
     ignored = False
     if ignore_index is not None and lo <= ignore_index <= hi:
         is_ignored = labels == ignore_index
@@ -105,7 +112,7 @@ def check_label_range(name, labels, num_classes, ignore_index=None):
             kept = labels[~is_ignored]
             if kept.size == 0:
                 return True
-            lo, hi = int(xp.min(kept)), int(xp.max(kept))
+            lo, hi = _min_max(xp, kept)
     if lo < 0 or hi >= num_classes:
         bad = lo if lo < 0 else hi
         also = "" if ignore_index is None else f" and is not ignore_index={ignore_index}"
