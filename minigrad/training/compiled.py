@@ -36,7 +36,8 @@ def compile(model, optimizer="rmsprop", loss=None, metrics=None):
     (``optim.Adam(lr=1e-3)``, bound to the model by ``fit``); a name
     (``"adam"``, ``"sgd"``, ``"rmsprop"``, ...), which, as ``compile`` is Keras'
     API, gives Keras' optimizer: ``variant="keras"`` with Keras' defaults
-    (``"rmsprop"``: lr 0.001, rho 0.9, eps 1e-7); or a function ``params -> Optimizer`` such as an optimizer class or
+    (``"rmsprop"``: lr 0.001, rho 0.9, eps 1e-7); or a function
+    ``params -> Optimizer`` such as an optimizer class or
     ``functools.partial(optim.Adam, lr=1e-3)``. Names and functions are turned
     into the optimizer once the model has all its parameters (lazy layers are
     built by the first batch of ``fit``); it is then ``model.optimizer``. An
