@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 from minigrad import backend
 from minigrad.optim.optimizer import Optimizer
@@ -71,7 +72,7 @@ class Adam(_AdamBase):
     AMSGrad: Reddi, Kale, Kumar, "On the Convergence of Adam and Beyond", ICLR 2018.
     """
 
-    variant_defaults = {
+    variant_defaults: ClassVar[dict] = {
         "pytorch": {"lr": 1e-3, "eps": 1e-8, "weight_decay": 0.0},
         "keras": {"lr": 1e-3, "eps": 1e-7, "weight_decay": 0.0},
     }
@@ -184,7 +185,7 @@ class AdamW(Adam):
     """
 
     decoupled_weight_decay = True
-    variant_defaults = {
+    variant_defaults: ClassVar[dict] = {
         "pytorch": {"lr": 1e-3, "eps": 1e-8, "weight_decay": 1e-2},
         "keras": {"lr": 1e-3, "eps": 1e-7, "weight_decay": 0.004},
     }
@@ -213,7 +214,7 @@ class Nadam(_AdamBase):
     Paper: Dozat, "Incorporating Nesterov Momentum into Adam", ICLR workshop 2016.
     """
 
-    variant_defaults = {
+    variant_defaults: ClassVar[dict] = {
         "pytorch": {"lr": 2e-3, "eps": 1e-8, "momentum_decay": 4e-3},
         "keras": {"lr": 1e-3, "eps": 1e-7, "momentum_decay": 1.0},
     }
@@ -281,7 +282,7 @@ class AdaMax(_AdamBase):
     Paper: Kingma, Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015, section 7.
     """
 
-    variant_defaults = {
+    variant_defaults: ClassVar[dict] = {
         "pytorch": {"lr": 2e-3, "eps": 1e-8},
         "keras": {"lr": 1e-3, "eps": 1e-7},
     }

@@ -3,6 +3,8 @@ and Keras' with ``variant="keras"``)."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from minigrad import backend
 from minigrad.optim.optimizer import Optimizer
 
@@ -30,7 +32,7 @@ class AdaGrad(Optimizer):
     Learning and Stochastic Optimization", JMLR 2011.
     """
 
-    variant_defaults = {
+    variant_defaults: ClassVar[dict] = {
         "pytorch": {"lr": 0.01, "initial_accumulator_value": 0.0, "eps": 1e-10},
         "keras": {"lr": 1e-3, "initial_accumulator_value": 0.1, "eps": 1e-7},
     }
@@ -99,7 +101,7 @@ class RMSProp(Optimizer):
     Recurrent Neural Networks", 2013.
     """
 
-    variant_defaults = {
+    variant_defaults: ClassVar[dict] = {
         "pytorch": {"lr": 0.01, "rho": 0.99, "eps": 1e-8},
         "keras": {"lr": 1e-3, "rho": 0.9, "eps": 1e-7},
     }
@@ -186,7 +188,7 @@ class Adadelta(Optimizer):
     Paper: Zeiler, "ADADELTA: An Adaptive Learning Rate Method", 2012.
     """
 
-    variant_defaults = {
+    variant_defaults: ClassVar[dict] = {
         "pytorch": {"lr": 1.0, "rho": 0.9, "eps": 1e-6},
         "keras": {"lr": 1e-3, "rho": 0.95, "eps": 1e-7},
     }

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import ClassVar
 
 from minigrad import backend
 from minigrad.core import Variable
@@ -86,7 +87,7 @@ class Optimizer:
     decoupled_weight_decay = False
     flush_every_default = 50
     #: per variant, the defaults of the hyperparameters a constructor was given as None
-    variant_defaults = {"pytorch": {}}
+    variant_defaults: ClassVar[dict] = {"pytorch": {}}
 
     def __init__(self, params, defaults, *, learning_rate=None, variant="pytorch", clipnorm=None,
                  clipvalue=None, global_clipnorm=None, flush_subnormals=True):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from minigrad import backend
 from minigrad.optim.optimizer import Optimizer
 
@@ -32,7 +34,7 @@ class SGD(Optimizer):
     initialization and momentum in deep learning", ICML 2013 (Nesterov form).
     """
 
-    variant_defaults = {"pytorch": {"lr": 0.01}}
+    variant_defaults: ClassVar[dict] = {"pytorch": {"lr": 0.01}}
 
     def __init__(
         self,
