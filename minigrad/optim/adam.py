@@ -13,7 +13,7 @@ __all__ = ["AdaMax", "Adam", "AdamW", "Adamax", "NAdam", "Nadam"]
 
 
 def _betas(name, betas, beta1, beta2):
-    """``betas`` with Keras' ``beta_1``/``beta_2`` names overriding its entries."""
+    """``betas`` with ``beta1``/``beta2`` overriding its entries."""
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas!r}")
     return (betas[0] if beta1 is None else beta1, betas[1] if beta2 is None else beta2)
