@@ -41,11 +41,14 @@ OPTIMIZERS = {
 }
 
 
-def get_optimizer(identifier, params=None, **kwargs):
+def get_optimizer(identifier, params=None, *, variant="pytorch", **kwargs):
     """An optimizer from a name (``"adam"``, ``"sgd"``, ...; any case) or an Optimizer.
 
     ``get_optimizer("adam", model.parameters(), lr=1e-3)`` builds ``Adam``;
     an Optimizer instance is returned as it is (then give no params or kwargs).
+    ``variant="keras"`` builds Keras' formulation and defaults where the class
+    has one (``compile`` names do this); the SGD family has only its own, whose
+    defaults and, at a constant lr, steps are Keras' ``SGD``'s.
     """
     if isinstance(identifier, Optimizer):
         if params is not None or kwargs:
@@ -62,6 +65,10 @@ def get_optimizer(identifier, params=None, **kwargs):
         )
     if params is None:
         raise ValueError(f"get_optimizer: {identifier!r} needs the parameters to optimize")
+    if variant in cls.variant_defaults:
+        kwargs["variant"] = variant
+    elif variant != "keras":
+        raise ValueError(f"get_optimizer: variant must be 'pytorch' or 'keras', got {variant!r}")
     return cls(params, **kwargs)
 
 

@@ -1,8 +1,10 @@
-"""Adam and its relatives: AdamW, Nadam, AdaMax (PyTorch's formulations)."""
+"""Adam and its relatives: AdamW, Nadam, AdaMax (PyTorch's formulations, and Keras' with
+``variant="keras"``)."""
 
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 from minigrad import backend
 from minigrad.optim.optimizer import Optimizer
@@ -11,7 +13,7 @@ __all__ = ["AdaMax", "Adam", "AdamW", "Adamax", "NAdam", "Nadam"]
 
 
 def _betas(name, betas, beta1, beta2):
-    """``betas`` with Keras' ``beta_1``/``beta_2`` names overriding its entries."""
+    """``betas`` with ``beta1``/``beta2`` overriding its entries."""
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas!r}")
     return (betas[0] if beta1 is None else beta1, betas[1] if beta2 is None else beta2)
@@ -46,6 +48,15 @@ class Adam(_AdamBase):
         v_hat <- max(v_hat_max, v_hat)                (amsgrad=True: the running maximum of v)
         p <- p - lr * m_hat / (sqrt(v_hat) + eps)
 
+    ``variant="keras"`` (Keras' ``Adam``) adds eps to ``sqrt(v)`` before the
+    bias correction (the paper's "epsilon hat")::
+
+        p <- p - lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
+
+    which is the rule above with eps replaced by ``eps / sqrt(1 - b2^t)``, and
+    decays weights directly, ``p <- p * (1 - lr * weight_decay)``, as every
+    Keras optimizer does.
+
     The moments are stored scaled (``state["exp_avg"]`` holds ``m / exp_avg_scale``,
     ``state["exp_avg_sq"]`` holds ``v / exp_avg_sq_scale``; see ``_advance_scales``),
     which takes the update from twelve passes over the parameter to ten, run by
@@ -53,27 +64,32 @@ class Adam(_AdamBase):
 
     Defaults (PyTorch): ``lr=1e-3``, ``betas=(0.9, 0.999)``, ``eps=1e-8``,
     ``weight_decay=0`` (L2 added to the gradient; see :class:`AdamW` for the
-    decoupled form), ``amsgrad=False``. ``beta1``/``beta2`` override ``betas``.
-    Keras uses ``eps=1e-7`` added to ``sqrt(v)`` before the ``sqrt(1 - b2^t)``
-    correction (the paper's "epsilon hat"); the reference notes put eps inside
+    decoupled form), ``amsgrad=False``; Keras': the same with ``eps=1e-7``.
+    ``beta1``/``beta2`` override ``betas``. The reference notes put eps inside
     the root, ``sqrt(v_hat + eps)``.
 
     Paper: Kingma, Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015;
     AMSGrad: Reddi, Kale, Kumar, "On the Convergence of Adam and Beyond", ICLR 2018.
     """
 
+    variant_defaults: ClassVar[dict] = {
+        "pytorch": {"lr": 1e-3, "eps": 1e-8, "weight_decay": 0.0},
+        "keras": {"lr": 1e-3, "eps": 1e-7, "weight_decay": 0.0},
+    }
+
     def __init__(
         self,
         params=None,
-        lr=1e-3,
+        lr=None,
         betas=(0.9, 0.999),
-        eps=1e-8,
-        weight_decay=0.0,
+        eps=None,
+        weight_decay=None,
         amsgrad=False,
         *,
         beta1=None,
         beta2=None,
-        **clipping,
+        variant="pytorch",
+        **options,
     ):
         defaults = {
             "lr": lr,
@@ -82,7 +98,7 @@ class Adam(_AdamBase):
             "weight_decay": weight_decay,
             "amsgrad": amsgrad,
         }
-        super().__init__(params, defaults, **clipping)
+        super().__init__(params, defaults, variant=variant, **options)
 
     def _init_state(self, param, group):
         state = super()._init_state(param, group)
@@ -99,6 +115,7 @@ class Adam(_AdamBase):
         k = math.sqrt((1.0 - b2) / c)
         k_m = (1.0 - b1) / (a * k)
         c1, c2 = 1.0 - b1**t, 1.0 - b2**t
+        eps = _pytorch_eps(group, c2)
         if group["amsgrad"]:  # the running maximum needs v itself: v = c V
             xp = p.xp
             scaled = g * k
@@ -107,7 +124,7 @@ class Adam(_AdamBase):
             M += scaled
             v_max = state["max_exp_avg_sq"] = xp.maximum(state["max_exp_avg_sq"], V * c)
             den, root = xp.sqrt(v_max), math.sqrt(c2)
-            den += group["eps"] * root
+            den += eps * root
             update = M / den
             update *= group["lr"] * a * root / c1
             p.data -= update
@@ -117,7 +134,17 @@ class Adam(_AdamBase):
             # (a numpy float64 scalar would promote the float32 arrays)
             r = math.sqrt(c / c2)
             backend.backend_of(p.data).adam_update_(
-                p.data, M, V, g, k, k_m, group["eps"] / r, group["lr"] * a / (c1 * r))
+                p.data, M, V, g, k, k_m, eps / r, group["lr"] * a / (c1 * r))
+
+
+def _pytorch_eps(group, c2):
+    """The eps that gives ``group``'s update in PyTorch's formulation.
+
+    Keras' ``lr sqrt(c2) / c1 * m / (sqrt(v) + eps)`` equals PyTorch's
+    ``lr / c1 * m / (sqrt(v / c2) + eps / sqrt(c2))``, with ``c2 = 1 - b2^t``.
+    """
+    eps = group["eps"]
+    return eps / math.sqrt(c2) if group["variant"] == "keras" else eps
 
 
 SCALE_FLOOR = 2.0**-64  # stored moments stay within 2**64 of the true ones: far from overflow
@@ -150,39 +177,18 @@ class AdamW(Adam):
     """Adam with decoupled weight decay: ``p <- p * (1 - lr * weight_decay)``, then Adam.
 
     The decay acts on the weights directly instead of through the gradient, so
-    Adam's per-coordinate scaling does not weaken it. Defaults as :class:`Adam`
-    but ``weight_decay=1e-2`` (PyTorch). Keras' ``AdamW`` decays the same way
-    with ``weight_decay=0.004`` and its Adam eps placement (see :class:`Adam`).
+    Adam's per-coordinate scaling does not weaken it. Arguments as :class:`Adam`;
+    ``weight_decay`` defaults to 1e-2 (PyTorch), or to 0.004 with
+    ``variant="keras"`` (Keras' ``AdamW``: its Adam's eps, see :class:`Adam`).
 
     Paper: Loshchilov, Hutter, "Decoupled Weight Decay Regularization", ICLR 2019.
     """
 
     decoupled_weight_decay = True
-
-    def __init__(
-        self,
-        params=None,
-        lr=1e-3,
-        betas=(0.9, 0.999),
-        eps=1e-8,
-        weight_decay=1e-2,
-        amsgrad=False,
-        *,
-        beta1=None,
-        beta2=None,
-        **clipping,
-    ):
-        super().__init__(
-            params,
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            amsgrad=amsgrad,
-            beta1=beta1,
-            beta2=beta2,
-            **clipping,
-        )
+    variant_defaults: ClassVar[dict] = {
+        "pytorch": {"lr": 1e-3, "eps": 1e-8, "weight_decay": 1e-2},
+        "keras": {"lr": 1e-3, "eps": 1e-7, "weight_decay": 0.004},
+    }
 
 
 class Nadam(_AdamBase):
@@ -197,26 +203,35 @@ class Nadam(_AdamBase):
                - lr * mu_{t+1} / (1 - prod_{i<=t+1} mu_i) * m / den
 
     Defaults (PyTorch): ``lr=2e-3``, ``betas=(0.9, 0.999)``, ``eps=1e-8``,
-    ``weight_decay=0`` (L2), ``momentum_decay=4e-3``. Keras hard-wires the
-    same schedule (``0.96^(0.004 t)``) with ``lr=0.001``, ``eps=1e-7`` added to
-    the root of the bias-corrected ``v``, as here. The schedule and
+    ``weight_decay=0`` (L2), ``momentum_decay=4e-3``. The schedule and
     ``psi = 0.004`` (written ``0.96^(t/250)``) are Dozat's.
+
+    ``variant="keras"`` (Keras 3's ``Nadam``): the same rule with Keras'
+    schedule ``mu_t = b1 * (1 - 0.5 * 0.96^t)``, that is ``momentum_decay=1``
+    (mu nears b1 within ~100 steps instead of ~10,000), ``lr=1e-3``,
+    ``eps=1e-7``, and weights decayed directly, ``p <- p * (1 - lr * weight_decay)``.
 
     Paper: Dozat, "Incorporating Nesterov Momentum into Adam", ICLR workshop 2016.
     """
 
+    variant_defaults: ClassVar[dict] = {
+        "pytorch": {"lr": 2e-3, "eps": 1e-8, "momentum_decay": 4e-3},
+        "keras": {"lr": 1e-3, "eps": 1e-7, "momentum_decay": 1.0},
+    }
+
     def __init__(
         self,
         params=None,
-        lr=2e-3,
+        lr=None,
         betas=(0.9, 0.999),
-        eps=1e-8,
+        eps=None,
         weight_decay=0.0,
-        momentum_decay=4e-3,
+        momentum_decay=None,
         *,
         beta1=None,
         beta2=None,
-        **clipping,
+        variant="pytorch",
+        **options,
     ):
         defaults = {
             "lr": lr,
@@ -225,7 +240,7 @@ class Nadam(_AdamBase):
             "weight_decay": weight_decay,
             "momentum_decay": momentum_decay,
         }
-        super().__init__(params, defaults, **clipping)
+        super().__init__(params, defaults, variant=variant, **options)
 
     def _init_state(self, param, group):
         return {**super()._init_state(param, group), "mu_product": 1.0}
@@ -255,23 +270,35 @@ class AdaMax(_AdamBase):
         p <- p - lr / (1 - b1^t) * m / u
 
     Defaults (PyTorch): ``lr=2e-3``, ``betas=(0.9, 0.999)``, ``eps=1e-8``,
-    ``weight_decay=0``. Keras: ``lr=0.001``, ``u <- max(b2 * u, |g|)`` and
-    ``m / (u + eps)`` with ``eps=1e-7``.
+    ``weight_decay=0``.
+
+    ``variant="keras"`` (Keras' ``Adamax``) adds eps after the maximum, with
+    ``lr=1e-3``, ``eps=1e-7`` and weights decayed directly
+    (``p <- p * (1 - lr * weight_decay)``)::
+
+        u <- max(b2 * u, |g|)
+        p <- p - lr / (1 - b1^t) * m / (u + eps)
 
     Paper: Kingma, Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015, section 7.
     """
 
+    variant_defaults: ClassVar[dict] = {
+        "pytorch": {"lr": 2e-3, "eps": 1e-8},
+        "keras": {"lr": 1e-3, "eps": 1e-7},
+    }
+
     def __init__(
         self,
         params=None,
-        lr=2e-3,
+        lr=None,
         betas=(0.9, 0.999),
-        eps=1e-8,
+        eps=None,
         weight_decay=0.0,
         *,
         beta1=None,
         beta2=None,
-        **clipping,
+        variant="pytorch",
+        **options,
     ):
         defaults = {
             "lr": lr,
@@ -279,7 +306,7 @@ class AdaMax(_AdamBase):
             "eps": eps,
             "weight_decay": weight_decay,
         }
-        super().__init__(params, defaults, **clipping)
+        super().__init__(params, defaults, variant=variant, **options)
 
     def _init_state(self, param, group):
         xp = backend.namespace(param)
@@ -291,8 +318,12 @@ class AdaMax(_AdamBase):
         m, u = state["exp_avg"], state["exp_inf"]
         m *= b1
         m += (1 - b1) * g
-        u = state["exp_inf"] = xp.maximum(b2 * u, xp.abs(g) + group["eps"])
-        p.data -= group["lr"] / (1 - b1**t) * (m / u)
+        if group["variant"] == "keras":
+            u = state["exp_inf"] = xp.maximum(b2 * u, xp.abs(g))
+            p.data -= group["lr"] / (1 - b1**t) * (m / (u + group["eps"]))
+        else:
+            u = state["exp_inf"] = xp.maximum(b2 * u, xp.abs(g) + group["eps"])
+            p.data -= group["lr"] / (1 - b1**t) * (m / u)
 
 
 NAdam = Nadam

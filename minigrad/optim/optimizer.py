@@ -7,13 +7,19 @@ A subclass owns only its update formula (``_update``); the base owns the loop:
    a gradient whose shape is not its parameter's is an error, never broadcast;
 2. clip the gradients (Keras' ``clipnorm`` / ``global_clipnorm`` / ``clipvalue``);
 3. apply weight decay: L2 (``g + wd * p``, PyTorch's ``weight_decay``) or, for
-   decoupled optimizers such as AdamW, ``p <- p * (1 - lr * wd)``;
+   decoupled optimizers such as AdamW and every ``variant="keras"`` optimizer
+   (Keras decays all weights directly), ``p <- p * (1 - lr * wd)``;
 4. run the subclass's update on raw arrays, in place, outside the graph;
 5. apply the parameter's ``constraint`` (``p.data = constraint(p.data)``);
 6. every ``flush_subnormals`` steps of a parameter, set the entries of its state
    arrays whose magnitude is below the smallest normal float to zero.
 
 State is created lazily on a parameter's first update.
+
+Variants: an optimizer whose Keras formulation differs from PyTorch's takes
+``variant="pytorch"`` (the default) or ``variant="keras"``; its class table
+``variant_defaults`` gives each variant's defaults for the hyperparameters left
+out (``None``), and ``group["variant"]`` tells ``_update`` which rule to run.
 
 Why the flush: moment buffers of parameters whose gradient is mostly exactly
 zero (dead ReLUs, pixels that are always black) decay geometrically into
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import ClassVar
 
 from minigrad import backend
 from minigrad.core import Variable
@@ -59,6 +66,10 @@ class Optimizer:
     is then bound later with ``add_param_group({"params": ...})``, which
     ``model.compile``/``fit`` do for you.
 
+    ``learning_rate`` (keyword-only) is Keras' name for ``lr``; giving both is a
+    ``TypeError``. ``variant`` (keyword-only): ``"pytorch"``, or ``"keras"`` for
+    the optimizers that have Keras' formulation (see ``variant_defaults``).
+
     Keyword-only clipping options (Keras' names), applied before the update;
     at most one may be set:
 
@@ -75,10 +86,14 @@ class Optimizer:
 
     decoupled_weight_decay = False
     flush_every_default = 50
+    #: per variant, the defaults of the hyperparameters a constructor was given as None
+    variant_defaults: ClassVar[dict] = {"pytorch": {}}
 
-    def __init__(self, params, defaults, *, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 flush_subnormals=True):
+    def __init__(self, params, defaults, *, learning_rate=None, variant="pytorch", clipnorm=None,
+                 clipvalue=None, global_clipnorm=None, flush_subnormals=True):
         name = type(self).__name__
+        defaults = _with_variant_defaults(name, defaults, learning_rate, variant,
+                                          self.variant_defaults)
         self.flush_every = _flush_every(name, flush_subnormals)
         clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
         given = {k: v for k, v in clips.items() if v is not None}
@@ -160,6 +175,9 @@ class Optimizer:
             group["betas"] = tuple(float(b) for b in betas)
         if "rho" in group and (not _is_number(group["rho"]) or not 0 <= group["rho"] < 1):
             raise ValueError(f"{name}: rho must be a number in [0, 1), got {group['rho']!r}")
+        if group["variant"] != self.defaults["variant"]:
+            raise ValueError(f"{name}: a parameter group cannot change the variant "
+                             f"({self.defaults['variant']!r}), got {group['variant']!r}")
 
     @property
     def lr(self):
@@ -200,8 +218,9 @@ class Optimizer:
         work = self._clip(work)
         for group, pairs in zip(self.param_groups, work):
             wd = group.get("weight_decay", 0)
+            decoupled = self.decoupled_weight_decay or group["variant"] == "keras"
             for p, g in pairs:
-                if wd and self.decoupled_weight_decay:
+                if wd and decoupled:
                     p.data *= 1 - group["lr"] * wd
                 elif wd:
                     g = g + wd * p.data
@@ -288,6 +307,14 @@ class Optimizer:
                 f"{name}.load_state_dict: the optimizer has parameter groups of sizes "
                 f"{sizes}, the saved state has {saved_sizes}"
             )
+        # a state saved before variants existed was made by the PyTorch formulation
+        variants = {g.get("variant", "pytorch") for g in saved}
+        if variants - {self.defaults["variant"]}:
+            raise ValueError(
+                f"{name}.load_state_dict: the state was saved with variant="
+                f"{' and '.join(map(repr, sorted(variants)))}; this optimizer has "
+                f"variant={self.defaults['variant']!r}"
+            )
         params = [p for g in self.param_groups for p in g["params"]]
         new_state = {}
         for key, entry in state_dict["state"].items():
@@ -314,6 +341,26 @@ def flush_subnormals(state) -> None:
         xp = backend.namespace(value)
         if backend.is_floating(value.dtype, xp):
             value[xp.abs(value) < xp.finfo(value.dtype).smallest_normal] = 0.0
+
+
+def _with_variant_defaults(name, defaults, learning_rate, variant, table) -> dict:
+    """``defaults`` with ``learning_rate`` as ``lr``, the ``variant``'s defaults in
+    place of the None entries, and ``"variant"`` itself."""
+    if variant not in table:
+        raise ValueError(f"{name}: variant must be one of {', '.join(map(repr, table))}, "
+                         f"got {variant!r}")
+    defaults = dict(defaults)
+    if learning_rate is not None:
+        if defaults.get("lr") is not None:
+            raise TypeError(f"{name}: got lr={defaults['lr']!r} and "
+                            f"learning_rate={learning_rate!r}; they are the same argument "
+                            f"(PyTorch's and Keras' name), give one")
+        defaults["lr"] = learning_rate
+    for key, value in table[variant].items():
+        if defaults.get(key) is None:
+            defaults[key] = value
+    defaults["variant"] = variant
+    return defaults
 
 
 def _flush_every(name, flush) -> int:

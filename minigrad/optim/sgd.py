@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from minigrad import backend
 from minigrad.optim.optimizer import Optimizer
 
@@ -32,15 +34,17 @@ class SGD(Optimizer):
     initialization and momentum in deep learning", ICML 2013 (Nesterov form).
     """
 
+    variant_defaults: ClassVar[dict] = {"pytorch": {"lr": 0.01}}
+
     def __init__(
         self,
         params=None,
-        lr=0.01,
+        lr=None,
         momentum=0.0,
         dampening=0.0,
         nesterov=False,
         weight_decay=0.0,
-        **clipping,
+        **options,
     ):
         defaults = {
             "lr": lr,
@@ -49,7 +53,7 @@ class SGD(Optimizer):
             "nesterov": nesterov,
             "weight_decay": weight_decay,
         }
-        super().__init__(params, defaults, **clipping)
+        super().__init__(params, defaults, **options)
 
     def _validate(self, group):
         super()._validate(group)
@@ -78,8 +82,8 @@ class Momentum(SGD):
     Paper: Polyak, 1964.
     """
 
-    def __init__(self, params=None, lr=0.01, momentum=0.9, dampening=0.0, weight_decay=0.0,
-                 **clipping):
+    def __init__(self, params=None, lr=None, momentum=0.9, dampening=0.0, weight_decay=0.0,
+                 **options):
         super().__init__(
             params,
             lr=lr,
@@ -87,7 +91,7 @@ class Momentum(SGD):
             dampening=dampening,
             nesterov=False,
             weight_decay=weight_decay,
-            **clipping,
+            **options,
         )
 
 
@@ -101,7 +105,7 @@ class Nesterov(SGD):
     with the rate of convergence O(1/k^2)", 1983; Sutskever et al., ICML 2013.
     """
 
-    def __init__(self, params=None, lr=0.01, momentum=0.9, weight_decay=0.0, **clipping):
+    def __init__(self, params=None, lr=None, momentum=0.9, weight_decay=0.0, **options):
         super().__init__(
-            params, lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay, **clipping
+            params, lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay, **options
         )

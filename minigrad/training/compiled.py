@@ -34,8 +34,10 @@ def compile(model, optimizer="rmsprop", loss=None, metrics=None):
     ``optimizer``: an Optimizer made on ``model.parameters()`` (or on some of
     them: the others are not trained), or made without parameters
     (``optim.Adam(lr=1e-3)``, bound to the model by ``fit``); a name
-    (``"adam"``, ``"sgd"``, ``"rmsprop"``, ... with default hyperparameters);
-    or a function ``params -> Optimizer`` such as an optimizer class or
+    (``"adam"``, ``"sgd"``, ``"rmsprop"``, ...), which, as ``compile`` is Keras'
+    API, gives Keras' optimizer: ``variant="keras"`` with Keras' defaults
+    (``"rmsprop"``: lr 0.001, rho 0.9, eps 1e-7); or a function
+    ``params -> Optimizer`` such as an optimizer class or
     ``functools.partial(optim.Adam, lr=1e-3)``. Names and functions are turned
     into the optimizer once the model has all its parameters (lazy layers are
     built by the first batch of ``fit``); it is then ``model.optimizer``. An
@@ -144,7 +146,7 @@ def make_optimizer(model):
     if not params:
         raise ValueError(f"fit: {type(model).__name__} has no parameters to train")
     if isinstance(spec, str):
-        return get_optimizer(spec, params)
+        return get_optimizer(spec, params, variant="keras")
     if isinstance(spec, Optimizer):  # Keras style, made without parameters: bind it now
         spec.add_param_group({"params": params})
         return spec

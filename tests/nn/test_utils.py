@@ -43,7 +43,7 @@ def test_sigmoid_with_naive_init_vanishes_but_he_relu_does_not(device):
     # The reference notes' per-layer gradient table: with N(0, 1) weights and
     # sigmoid (derivative <= 1/4), the first layer learns orders of magnitude slower.
     # Over 40 seeds: sigmoid at most 3e-3, He + ReLU between 0.13 and 2.
-    vanishing = _first_over_last(nn.init.normal(1.0), "sigmoid", device)
+    vanishing = _first_over_last(nn.init.normal(std=1.0), "sigmoid", device)
     assert vanishing < 1e-2
     healthy = _first_over_last("he_normal", "relu", device)
     assert 0.05 < healthy < 20

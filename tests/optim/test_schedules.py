@@ -109,6 +109,22 @@ def test_exponential_decay_forms_agree():
     np.testing.assert_allclose(la, lb, rtol=1e-12)
 
 
+def test_keras_initial_learning_rate():
+    """Keras' ExponentialDecay(initial_learning_rate, decay_steps, decay_rate) and
+    InverseTimeDecay: initial_learning_rate replaces the optimizer's lr in every group."""
+    opt = optim.Adam([Parameter(np.ones(2))], learning_rate=1.0)
+    sched = optim.ExponentialDecay(opt, initial_learning_rate=0.1, decay_steps=10,
+                                   decay_rate=0.5)
+    np.testing.assert_allclose(lrs(opt, sched, 21)[::10], [0.1, 0.05, 0.025], rtol=1e-12)
+    opt = sgd(1.0, groups=2)
+    sched = optim.InverseTimeDecay(opt, decay_rate=1.0, initial_learning_rate=0.1)
+    sched.step()
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([0.05, 0.05])
+    with pytest.raises(ValueError, match="InverseTimeDecay: initial_learning_rate must be a "
+                                         "number > 0, got -0.1"):
+        optim.InverseTimeDecay(sgd(), 1.0, initial_learning_rate=-0.1)
+
+
 def test_warmup_then_another_schedule():
     opt = sgd(0.1)
     sched = optim.LinearWarmup(

@@ -23,6 +23,22 @@ def test_compile_makes_the_optimizer_of_a_built_model_at_once():
         {id(p) for p in lazy.parameters()}
 
 
+@pytest.mark.parametrize("name", sorted(optim.OPTIMIZERS))
+def test_optimizer_names_give_keras_optimizers(name):
+    """compile is Keras' API: compile(optimizer="rmsprop") is Keras' RMSprop (lr 0.001,
+    rho 0.9, eps 1e-7 inside the root), not PyTorch's (lr 0.01, rho 0.99)."""
+    model = nn.Sequential(nn.Dense(4, in_features=3))
+    training.compile(model, optimizer=name, loss="mse")
+    opt, cls = model.optimizer, optim.OPTIMIZERS[name]
+    keras = "keras" if "keras" in cls.variant_defaults else "pytorch"  # SGD: Keras' steps
+    assert type(opt) is cls
+    assert opt.param_groups[0]["variant"] == keras
+    assert opt.defaults == cls(variant=keras).defaults
+    if name == "rmsprop":
+        group = opt.param_groups[0]
+        assert (group["lr"], group["rho"], group["eps"]) == (1e-3, 0.9, 1e-7)
+
+
 def test_compile_accepts_optimizer_objects_and_factories():
     x, y = blobs(n=20)
     built = nn.Sequential(nn.Dense(8, in_features=3, activation="relu"), nn.Dense(3, in_features=8))

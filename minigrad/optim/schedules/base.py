@@ -10,16 +10,22 @@ __all__ = ["LRScheduler"]
 
 
 class LRScheduler:
-    """Base class. A subclass gives ``_lr(base_lr, t)`` (or ``lr_at(t)`` for all groups)."""
+    """Base class. A subclass gives ``_lr(base_lr, t)`` (or ``lr_at(t)`` for all groups).
+
+    ``initial_learning_rate`` (Keras' schedules' argument; None: keep the optimizer's)
+    first sets every group's lr, as Keras' schedules hold the starting rate.
+    """
 
     _unsaved = ("optimizer",)
     closed_form = True  # lr_at(t) depends on t alone (LinearWarmup can continue with it)
 
-    def __init__(self, optimizer):
+    def __init__(self, optimizer, initial_learning_rate=None):
         if not hasattr(optimizer, "param_groups"):
             raise TypeError(
                 f"{type(self).__name__}: expected an Optimizer, got {type(optimizer).__name__}"
             )
+        if initial_learning_rate is not None:
+            optimizer.lr = _positive(self, "initial_learning_rate", initial_learning_rate)
         self.optimizer = optimizer
         self.base_lrs = [group["lr"] for group in optimizer.param_groups]
         self.t = 0

@@ -50,9 +50,12 @@ class ExponentialDecay(LRScheduler):
       ``staircase=True`` uses ``floor(t / s)``).
 
     The two are the same curve when ``k = -ln(decay_rate) / s``.
+    ``initial_learning_rate`` (Keras' argument) sets ``lr0`` of every group;
+    by default ``lr0`` is the optimizer's lr.
     """
 
-    def __init__(self, optimizer, k=None, *, decay_rate=None, decay_steps=1, staircase=False):
+    def __init__(self, optimizer, k=None, *, decay_rate=None, decay_steps=1, staircase=False,
+                 initial_learning_rate=None):
         if k is not None and decay_rate is not None:
             raise ValueError(
                 f"ExponentialDecay: give k or decay_rate, not both (k={k}, decay_rate={decay_rate})"
@@ -65,7 +68,7 @@ class ExponentialDecay(LRScheduler):
             self.decay_rate = _positive(self, "decay_rate", decay_rate)
         self.decay_steps = _positive(self, "decay_steps", decay_steps)
         self.staircase = bool(staircase)
-        super().__init__(optimizer)
+        super().__init__(optimizer, initial_learning_rate)
 
     def _lr(self, base, t):
         if self.decay_rate is None:
@@ -78,14 +81,16 @@ class InverseTimeDecay(LRScheduler):
     """Time-based decay: ``lr = lr0 / (1 + decay_rate * t / decay_steps)`` (Keras' names).
 
     With ``lr0 = 0.1`` and ``decay_rate = 1``: 0.1, 0.05, 0.0333, 0.025, ...
-    ``staircase=True`` uses ``floor(t / decay_steps)``.
+    ``staircase=True`` uses ``floor(t / decay_steps)``. ``initial_learning_rate``
+    (Keras' argument) sets ``lr0`` of every group; by default ``lr0`` is the optimizer's lr.
     """
 
-    def __init__(self, optimizer, decay_rate, decay_steps=1, staircase=False):
+    def __init__(self, optimizer, decay_rate, decay_steps=1, staircase=False, *,
+                 initial_learning_rate=None):
         self.decay_rate = _nonnegative(self, "decay_rate", decay_rate)
         self.decay_steps = _positive(self, "decay_steps", decay_steps)
         self.staircase = bool(staircase)
-        super().__init__(optimizer)
+        super().__init__(optimizer, initial_learning_rate)
 
     def _lr(self, base, t):
         p = t / self.decay_steps

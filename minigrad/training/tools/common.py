@@ -40,9 +40,9 @@ def resolve_loss(op, model, loss):
 
 
 def make_optimizer(op, model, optimizer):
-    """An Optimizer on ``model.parameters()`` from a name, a class or function
-    ``params -> Optimizer``, or an Optimizer already made on them; ``None`` takes the
-    model's compile choice."""
+    """An Optimizer on ``model.parameters()`` from a name (Keras' optimizer, as in
+    ``compile``), a class or function ``params -> Optimizer``, or an Optimizer already
+    made on them; ``None`` takes the model's compile choice."""
     if optimizer is None:
         compiled = getattr(model, "compiled", None)
         if compiled is None:
@@ -59,7 +59,7 @@ def make_optimizer(op, model, optimizer):
         if optimizer.lower() not in OPTIMIZERS:
             raise ValueError(f"{op}: unknown optimizer {optimizer!r}; valid names: "
                              f"{', '.join(OPTIMIZERS)}")
-        return get_optimizer(optimizer, params)
+        return get_optimizer(optimizer, params, variant="keras")
     if not callable(optimizer):
         raise TypeError(f"{op}: optimizer must be a name, an Optimizer or a function "
                         f"params -> Optimizer, got {type(optimizer).__name__}")

@@ -37,6 +37,8 @@ def test_make_optimizer_from_each_kind_of_spec():
     assert isinstance(make_optimizer("t", model, "sgd"), optim.SGD)
     assert isinstance(make_optimizer("t", model, optim.RMSprop), optim.RMSprop)
     assert isinstance(make_optimizer("t", model, None), optim.Adam)       # the compile choice
+    assert make_optimizer("t", model, None).defaults["variant"] == "keras"  # a name: Keras'
+    assert make_optimizer("t", model, "rmsprop").lr == 1e-3
     unbound = optim.Adam(lr=0.5)
     assert make_optimizer("t", model, unbound) is unbound and unbound.param_groups
     with pytest.raises(ValueError, match="unknown optimizer 'sdg'"):

@@ -26,7 +26,7 @@ def test_initial_loss_of_a_fresh_classifier_is_log_c(device, rng):
 
 def test_initial_loss_too_high_says_what_to_check(rng):
     x, y = _batch(rng)
-    model = nn.Sequential(nn.Dense(4, kernel_initializer=nn.init.normal(30.0)))
+    model = nn.Sequential(nn.Dense(4, kernel_initializer=nn.init.normal(std=30.0)))
     model.compile(optimizer="sgd", loss="softmax_cross_entropy")
     result = check_initial_loss(model, x, y, num_classes=4)
     assert not result and "too high" in result.message
