@@ -207,6 +207,18 @@ def test_one_cycle_shape():
         sched.step()
 
 
+@pytest.mark.parametrize("anneal", ["linear", "cos"])
+def test_one_cycle_keeps_its_final_rate_after_a_loops_last_step(anneal):
+    # total_steps batches, scheduler.step() after each: the last call is one past the end,
+    # where extrapolating the linear anneal gave a negative rate (refused)
+    opt = sgd(0.1, momentum=0.9)
+    sched = optim.OneCycleLR(opt, max_lr=1.0, total_steps=40, anneal_strategy=anneal)
+    for _ in range(40):
+        sched.step()
+    assert opt.lr == pytest.approx(1.0 / 25 / 1e4)
+    assert opt.param_groups[0]["momentum"] == pytest.approx(0.95)
+
+
 def test_one_cycle_cycles_beta1_and_checks_momentum():
     opt = optim.Adam([Parameter(np.ones(2))])
     optim.OneCycleLR(opt, max_lr=0.01, epochs=2, steps_per_epoch=5)

@@ -117,7 +117,9 @@ class OneCycleLR(LRScheduler):
         else:  # the last phase also takes t = total_steps, one past its end (as PyTorch)
             end_step, *keys = self.phases[-1]
         start, end = keys[2:] if momentum else keys[:2]
-        pct = (t - start_step) / (end_step - start_step)
+        # One past the end keeps the final values: PyTorch extrapolates there, which for
+        # the linear anneal is a negative rate after a loop's last scheduler.step()
+        pct = min((t - start_step) / (end_step - start_step), 1.0)
         return self._anneal(values[start], values[end], pct)
 
     def lr_at(self, t):
