@@ -11,7 +11,7 @@ import math
 from minigrad import backend, config
 from minigrad.core import Function, as_variable, constant, python_number, recording
 from minigrad.functions.arithmetic import pow
-from minigrad.functions.array import reshape
+from minigrad.functions.array import axis_or_dim, reshape
 from minigrad.functions.math import exp, sigmoid, tanh
 from minigrad.functions.reduction import sum
 
@@ -310,12 +310,14 @@ class Softplus(Function):
 
 # -- wrappers ---------------------------------------------------------------------
 
-def softmax(x, axis=-1):
-    return Softmax(axis)(x)
+def softmax(x, axis=-1, *, dim=None):
+    """exp(x) / sum(exp(x)) along ``axis`` (or PyTorch's ``dim``; default the last)."""
+    return Softmax(axis_or_dim("softmax", axis, dim, -1))(x)
 
 
-def log_softmax(x, axis=-1):
-    return LogSoftmax(axis)(x)
+def log_softmax(x, axis=-1, *, dim=None):
+    """log softmax(x) along ``axis`` (or PyTorch's ``dim``; default the last)."""
+    return LogSoftmax(axis_or_dim("log_softmax", axis, dim, -1))(x)
 
 
 def relu(x):
