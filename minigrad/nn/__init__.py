@@ -13,6 +13,9 @@ from minigrad.nn.containers import Sequential
 from minigrad.nn.conv import Conv2d, Conv2D
 from minigrad.nn.dense import Dense, Linear
 from minigrad.nn.dropout import Dropout, MCDropout, mc_dropout
+from minigrad.nn.loss import (
+    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
+)
 from minigrad.nn.module import IncompatibleKeys, Layer, Module
 from minigrad.nn.pooling import (
     AveragePooling2D, AvgPool2d, AvgPool2D, MaxPool2d, MaxPool2D, MaxPooling2D,
@@ -32,6 +35,8 @@ __all__ = [
     "UnitNorm", "get_constraint", "get_regularizer",
     "Conv2D", "Conv2d", "MaxPooling2D", "MaxPool2d", "MaxPool2D", "AveragePooling2D",
     "AvgPool2d", "AvgPool2D", "SyncBatchNorm",
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "MSELoss",
+    "NLLLoss",
 ]
 
 

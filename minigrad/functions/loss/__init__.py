@@ -159,8 +159,10 @@ def get_loss(name):
 
 def binary_threshold(loss):
     """The decision threshold of a binary loss from :func:`get_loss`: 0.5 on
-    probabilities, 0.0 on logits; None for other losses."""
+    probabilities, 0.0 on logits (also a loss object's ``decision_threshold``, as
+    ``nn.BCELoss`` has); None for other losses."""
     try:
-        return _BINARY_THRESHOLDS.get(loss)
+        found = _BINARY_THRESHOLDS.get(loss)
     except TypeError:  # unhashable: not one of them
-        return None
+        found = None
+    return found if found is not None else getattr(loss, "decision_threshold", None)
