@@ -324,9 +324,14 @@ def relu(x):
     return ReLU()(x)
 
 
-def leaky_relu(x, alpha=0.01):
-    """``x`` where positive, ``alpha * x`` elsewhere (Keras ``LeakyReLU``, PyTorch
-    ``negative_slope``)."""
+def leaky_relu(x, alpha=0.01, *, negative_slope=None):
+    """``x`` where positive, ``alpha * x`` elsewhere; default slope 0.01 (PyTorch's).
+    ``negative_slope=`` is PyTorch's name of ``alpha``."""
+    if negative_slope is not None:
+        if alpha != 0.01:
+            raise TypeError(f"leaky_relu: give the slope once, as alpha= or negative_slope=, "
+                            f"got alpha={alpha!r} and negative_slope={negative_slope!r}")
+        alpha = negative_slope
     return LeakyReLU(python_number(alpha))(x)
 
 
