@@ -22,12 +22,12 @@ from minigrad.nn.pooling import (
 )
 from minigrad.nn.regularizers import L1, L1L2, L2, ElasticNet, get_regularizer
 from minigrad.nn.normalization import BatchNorm, BatchNorm1d, BatchNorm2d, BatchNormalization
-from minigrad.nn.shape import Flatten, Reshape
+from minigrad.nn.shape import Flatten, Input, Reshape
 from minigrad.nn.utils import fold_batchnorm, fold_batchnorms, grad_norms
 
 __all__ = [
     "Activation", "BatchNorm", "BatchNorm1d", "BatchNorm2d", "BatchNormalization", "Dense",
-    "Dropout", "ELU", "Flatten", "GELU", "IncompatibleKeys", "Lambda", "Layer", "LeakyReLU",
+    "Dropout", "ELU", "Flatten", "GELU", "IncompatibleKeys", "Input", "Lambda", "Layer", "LeakyReLU",
     "Linear", "LogSoftmax", "MCDropout", "Module", "PReLU", "ReLU", "RReLU", "Reshape", "SELU",
     "Sequential", "Sigmoid", "Softmax", "Tanh", "fold_batchnorm", "fold_batchnorms",
     "get_activation", "grad_norms", "init", "mc_dropout", "utils",

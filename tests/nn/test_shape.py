@@ -17,3 +17,8 @@ def test_reshape_per_sample(device):
     x = Variable(np.arange(24, dtype=np.float32).reshape(2, 12), device=device)
     assert nn.Reshape((3, -1))(x).shape == (2, 3, 4)
     assert repr(nn.Reshape((3, 4))) == "Reshape(target_shape=(3, 4))"
+
+
+def test_flatten_keeps_kerass_input_shape():
+    assert nn.Flatten(input_shape=(28, 28)).input_shape == (28, 28)
+    assert nn.Flatten().input_shape is None
