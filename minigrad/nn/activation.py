@@ -7,6 +7,7 @@ Each layer calls the function of the same name in :mod:`minigrad.functions`
 from __future__ import annotations
 
 from minigrad import functions as F
+from minigrad.functions.array import axis_or_dim
 from minigrad.nn.init import constant
 from minigrad.nn.module import Module, autocast
 
@@ -168,11 +169,11 @@ class Tanh(Module):
 
 
 class Softmax(Module):
-    """exp(x) / sum(exp(x)) along ``axis``."""
+    """exp(x) / sum(exp(x)) along ``axis`` (default the last; PyTorch's ``dim=`` too)."""
 
-    def __init__(self, axis=-1, name=None):
+    def __init__(self, axis=-1, name=None, *, dim=None):
         super().__init__(name)
-        self.axis = axis
+        self.axis = axis_or_dim(type(self).__name__, axis, dim, -1)
 
     def forward(self, x):
         return F.softmax(x, axis=self.axis)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 
 from minigrad import functions as F
+from minigrad.functions.array import axis_or_dim, normalize_axes
 from minigrad.nn.module import Module
 
 __all__ = ["Flatten", "Input", "Reshape"]
@@ -57,24 +58,31 @@ class Input(Module):
 
 
 class Flatten(Module):
-    """Collapse every axis from ``start_axis`` (default 1, after the batch axis)
-    into one: (N, C, H, W) -> (N, C*H*W).
+    """Collapse the axes from ``start_axis`` (default 1, after the batch axis) to
+    ``end_dim`` (default the last) into one: (N, C, H, W) -> (N, C*H*W).
 
-    ``Flatten(start_axis=1, name=None, *, input_shape=None)``: Keras'
-    ``input_shape`` declares the shape of one sample when this is the first
-    layer of a Sequential.
+    ``Flatten(start_axis=1, name=None, *, start_dim=None, end_dim=-1,
+    input_shape=None)``: ``start_dim`` and ``end_dim`` are PyTorch's names;
+    Keras' ``input_shape`` declares the shape of one sample when this is the
+    first layer of a Sequential.
     """
 
-    def __init__(self, start_axis=1, name=None, *, input_shape=None):
+    def __init__(self, start_axis=1, name=None, *, start_dim=None, end_dim=-1,
+                 input_shape=None):
         super().__init__(name)
-        self.start_axis = start_axis
+        self.start_axis = axis_or_dim("Flatten", start_axis, start_dim, 1)
+        self.end_dim = end_dim
         self.input_shape = keras_input_shape("Flatten", input_shape)
 
     def forward(self, x):
-        return F.flatten(x, self.start_axis)
+        if self.end_dim == -1:
+            return F.flatten(x, self.start_axis)
+        start, end = (normalize_axes(a, x.ndim)[0] for a in (self.start_axis, self.end_dim))
+        return F.reshape(x, tuple(x.shape[:start]) + (-1,) + tuple(x.shape[end + 1:]))
 
     def extra_repr(self):
-        return f"start_axis={self.start_axis}"
+        end = "" if self.end_dim == -1 else f", end_dim={self.end_dim}"
+        return f"start_axis={self.start_axis}{end}"
 
 
 class Reshape(Module):

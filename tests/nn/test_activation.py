@@ -102,3 +102,11 @@ def test_the_leaky_relu_activation_string_has_kerass_slope():
     # keras.activations.leaky_relu (activation="leaky_relu") uses 0.2
     assert nn.get_activation("leaky_relu").negative_slope == 0.2
     assert nn.Dense(2, activation="leaky_relu").activation.negative_slope == 0.2
+
+
+def test_softmax_layers_take_pytorchs_dim(device):
+    x = Variable(np.arange(6.0).reshape(2, 3), device=device)
+    np.testing.assert_allclose(nn.Softmax(dim=0)(x).numpy(), F.softmax(x, axis=0).numpy())
+    assert nn.LogSoftmax(dim=1).axis == 1
+    with pytest.raises(TypeError, match="Softmax: give the axis once"):
+        nn.Softmax(0, dim=1)
