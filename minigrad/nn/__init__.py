@@ -27,7 +27,8 @@ from minigrad.nn.utils import fold_batchnorm, fold_batchnorms, grad_norms
 
 __all__ = [
     "Activation", "BatchNorm", "BatchNorm1d", "BatchNorm2d", "BatchNormalization", "Dense",
-    "Dropout", "ELU", "Flatten", "GELU", "IncompatibleKeys", "Input", "Lambda", "Layer", "LeakyReLU",
+    "Dropout", "ELU", "Flatten", "GELU", "IncompatibleKeys", "Input", "Lambda", "Layer",
+    "LeakyReLU",
     "Linear", "LogSoftmax", "MCDropout", "Module", "PReLU", "ReLU", "RReLU", "Reshape", "SELU",
     "Sequential", "Sigmoid", "Softmax", "Tanh", "fold_batchnorm", "fold_batchnorms",
     "get_activation", "grad_norms", "init", "mc_dropout", "utils",

@@ -95,7 +95,8 @@ def test_batchnormalization_has_keras_convention_and_defaults(device):
     torch_style = nn.BatchNorm().to(device)
     torch_style(Variable(x, device=device))
     np.testing.assert_allclose(to_numpy(torch_style.running_mean), 0.1 * x.mean(0), rtol=1e-5)
-    np.testing.assert_allclose(to_numpy(torch_style.running_var), 0.9 + 0.1 * x.var(0, ddof=1), rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(torch_style.running_var), 0.9 + 0.1 * x.var(0, ddof=1),
+                               rtol=1e-5)
 
 
 def test_batchnormalization_takes_kerass_arguments():
