@@ -208,7 +208,7 @@ class Variable:
         return F.reshape(self, shape)
 
     def view(self, *shape):
-        """PyTorch's name for :meth:`reshape` (a new array where numpy copies)."""
+        """PyTorch's name for :meth:`reshape`."""
         return self.reshape(*shape)
 
     def flatten(self, start_dim=0, end_dim=-1):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 import warnings
-
 from typing import NamedTuple
 
 from minigrad import backend
