@@ -153,6 +153,37 @@ class Variable:
         """This Variable cast to ``dtype``, in the graph (:func:`minigrad.functions.astype`)."""
         return F.astype(self, dtype)
 
+    def tolist(self):
+        """The data as nested Python lists of numbers (a number for a 0-d Variable)."""
+        return self.numpy().tolist()
+
+    # PyTorch's casts, in the graph: float() is float32, double() float64, long() int64.
+    def float(self):
+        return self.astype(self.xp.float32)
+
+    def double(self):
+        return self.astype(self.xp.float64)
+
+    def long(self):
+        return self.astype(self.xp.int64)
+
+    def cpu(self):
+        """This Variable on the CPU (itself when it is there already)."""
+        return self.to("cpu")
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place and return ``self``, as in PyTorch: start
+        (or stop) recording operations on a leaf such as ``mg.zeros(3)``."""
+        if self.creator is not None and not requires_grad:
+            raise RuntimeError("requires_grad_(False): this Variable is computed by "
+                               f"{type(self.creator).__name__}; only leaves can stop "
+                               "requiring gradients (use .detach())")
+        if requires_grad and not backend.is_floating(self.dtype, self.xp):
+            raise TypeError(f"requires_grad_(): {self.dtype} data cannot require gradients; "
+                            f"only floating-point Variables have gradients")
+        self.requires_grad = bool(requires_grad)
+        return self
+
     def to(self, device):
         """This Variable's data on ``device``, as a new leaf Variable."""
         data = backend.to_device(self.data, device)
@@ -170,27 +201,100 @@ class Variable:
         self.generation = func.generation + 1
 
     # -- methods that build the graph ----------------------------------------
+    # numpy's names and PyTorch's: reductions take axis=/keepdims= or dim=/keepdim=.
     def reshape(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         return F.reshape(self, shape)
 
+    def view(self, *shape):
+        """PyTorch's name for :meth:`reshape`."""
+        return self.reshape(*shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Axes ``start_dim`` to ``end_dim`` (inclusive) merged into one, as PyTorch's
+        ``Tensor.flatten``: ``x.flatten()`` is 1-D, ``x.flatten(1)`` keeps the batch axis."""
+        if not self.ndim:
+            return self.reshape(1)
+        start, end = (normalize_axes(a, self.ndim)[0] for a in (start_dim, end_dim))
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                             f"for shape {tuple(self.shape)}")
+        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
+
     def transpose(self, *axes):
+        """Two ints swap those two axes, as PyTorch's ``transpose(dim0, dim1)``; a
+        tuple (or one int per axis, when there are not exactly two) permutes the
+        axes, as numpy's ``transpose(axes)``; no argument reverses them.
+
+        On a matrix the two agree except for ``(0, 1)``: PyTorch's swap (done
+        here) against numpy's identity permutation, which no one means to write.
+        """
+        if len(axes) == 2 and all(isinstance(a, numbers.Integral) for a in axes):
+            return self.permute(_swapped(self.ndim, *axes, "transpose"))
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         return F.transpose(self, axes or None)
 
-    def sum(self, axis=None, keepdims=False):
-        return F.sum(self, axis, keepdims)
+    def permute(self, *dims):
+        """The axes in the order ``dims`` (PyTorch's ``permute``; numpy's ``transpose(axes)``):
+        ``x.permute(0, 2, 3, 1)`` turns NCHW into NHWC."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        if len(dims) != self.ndim:
+            raise ValueError(f"permute: {len(dims)} dims {dims} for a Variable of "
+                             f"{self.ndim} axes (shape {tuple(self.shape)})")
+        return F.transpose(self, dims)
 
-    def mean(self, axis=None, keepdims=False):
-        return F.mean(self, axis, keepdims)
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def max(self, axis=None, keepdims=False):
-        return F.max(self, axis, keepdims)
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def min(self, axis=None, keepdims=False):
-        return F.min(self, axis, keepdims)
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Values over ``axis`` (numpy); with ``dim=``, PyTorch's ``(values, indices)``."""
+        return F.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Values over ``axis`` (numpy); with ``dim=``, PyTorch's ``(values, indices)``."""
+        return F.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """int64 positions of the largest values along ``axis`` (the flat position
+        when None), as a Variable without a gradient."""
+        return self._arg("argmax", axis, keepdims, dim, keepdim)
+
+    def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """int64 positions of the smallest values along ``axis`` (see :meth:`argmax`)."""
+        return self._arg("argmin", axis, keepdims, dim, keepdim)
+
+    def _arg(self, op, axis, keepdims, dim, keepdim):
+        axis = axis_or_dim(op, axis, dim)
+        keepdims = keepdims_or_keepdim(op, keepdims, keepdim)
+        xp = self.xp
+        if axis is None:
+            data = xp.reshape(self.data, (-1,))
+            found = getattr(xp, op)(data, axis=0)
+            found = xp.reshape(found, (1,) * self.ndim) if keepdims else found
+        else:
+            found = getattr(xp, op)(self.data, axis=axis, keepdims=keepdims)
+        return Variable._wrap(xp.astype(backend.ensure_array(found), xp.int64))
+
+    def softmax(self, axis=-1, *, dim=None):
+        return F.softmax(self, axis, dim=dim)
+
+    def log_softmax(self, axis=-1, *, dim=None):
+        return F.log_softmax(self, axis, dim=dim)
+
+    def exp(self):
+        return F.exp(self)
+
+    def log(self):
+        return F.log(self)
+
+    def relu(self):
+        return F.relu(self)
 
     def __getitem__(self, key):
         return F.getitem(self, key)
@@ -287,6 +391,17 @@ class Variable:
         with config.using_config("enable_backprop", create_graph):
             grad = _upstream_grad(self, grad, "backward()")
             _backpropagate(self, grad, retain_grad, release=not retain_graph)
+
+
+def _swapped(ndim, d0, d1, op):
+    """The permutation of ``ndim`` axes that swaps axes ``d0`` and ``d1``."""
+    axes = list(range(ndim))
+    for d in (d0, d1):
+        if not -ndim <= d < max(ndim, 1):
+            raise ValueError(f"{op}({d0}, {d1}): axis {d} is out of range for a Variable "
+                             f"of {ndim} axes")
+    axes[d0], axes[d1] = axes[d1], axes[d0]
+    return axes
 
 
 def _backpropagate(root, grad, retain_grad, capture=None, release=False):
@@ -750,3 +865,8 @@ _wrap = Variable._wrap
 _BACKEND_BY_TYPE = backend.registry._BY_TYPE
 
 from minigrad import functions as F  # noqa: E402  (functions build on the classes above)
+from minigrad.functions.array import (  # noqa: E402
+    axis_or_dim,
+    keepdims_or_keepdim,
+    normalize_axes,
+)

@@ -54,6 +54,11 @@ class ArrayDataset(Dataset):
     def device(self) -> str:
         return backend.device_of(self.arrays[0])
 
+    @property
+    def tensors(self):
+        """PyTorch's name (``TensorDataset.tensors``) of ``arrays``."""
+        return self.arrays
+
     def __len__(self):
         return self.arrays[0].shape[0]
 

@@ -1,9 +1,11 @@
 """DataLoader: batches of a dataset, shuffled or in order, on a device."""
 from __future__ import annotations
 
+import inspect
 from functools import partial
 
 from minigrad import backend
+from minigrad.core import Variable
 from minigrad.data import sampling
 from minigrad.data.dataset import Dataset
 
@@ -28,8 +30,14 @@ class DataLoader:
     tuple of arrays, one per dataset array (``for x, y in loader``).
     """
 
-    def __init__(self, dataset, batch_size=32, shuffle=False, drop_last=False, seed=None,
-                 device=None):
+    def __init__(self, dataset, *args, **kwargs):
+        # (dataset, *args): so that Keras' habit DataLoader(x, y, batch_size=32) gets the
+        # error below rather than Python's "multiple values for argument 'batch_size'"
+        _refuse_loose_arrays(dataset, args[0] if args else kwargs.get("batch_size"))
+        self._configure(dataset, *args, **kwargs)
+
+    def _configure(self, dataset, batch_size=32, shuffle=False, drop_last=False, seed=None,
+                   device=None):
         if batch_size is not None and (
             isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
         ):
@@ -67,6 +75,24 @@ class DataLoader:
             key = slice(start, min(start + size, n))
             batch = get_batch(key if order is None else order[key])
             yield _to_device(batch, self.device)
+
+
+DataLoader.__init__.__signature__ = inspect.signature(DataLoader._configure)
+
+
+def _refuse_loose_arrays(dataset, batch_size):
+    """``DataLoader(x, y)`` and ``DataLoader((x, y))`` (Keras' ``fit(x, y)`` habit) are
+    errors that show the dataset to write."""
+    def array_like(obj):
+        return backend.is_array(obj) or isinstance(obj, (Variable, list))
+
+    loose = array_like(batch_size) or (
+        isinstance(dataset, tuple) and len(dataset) > 1 and all(map(array_like, dataset)))
+    if loose:
+        raise TypeError(
+            "DataLoader takes one dataset, then batch_size: for arrays x and y write "
+            "DataLoader(ArrayDataset(x, y), batch_size=32, shuffle=True) "
+            "(from minigrad.data import ArrayDataset, DataLoader)")
 
 
 def _to_device(batch, device):

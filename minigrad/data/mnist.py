@@ -42,6 +42,8 @@ class MNIST(ArrayDataset):
     [0, 1] of shape (28, 28), or (784,) with ``flatten``; labels are int64.
     ``download=True`` fetches missing files from ``mirrors`` (default the class's
     list) into ``root`` (default ``data_home()/mnist``), checking their checksums.
+    torchvision's attributes: ``data`` (uint8 images (N, 28, 28)), ``targets``,
+    ``classes`` (the names, torchvision's), ``class_to_idx``.
     """
 
     name = "mnist"
@@ -58,7 +60,8 @@ class MNIST(ArrayDataset):
     }
     system_dirs: tuple = ()
     offline_hint = ""
-    classes = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9")
+    classes = ("0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five",
+               "6 - six", "7 - seven", "8 - eight", "9 - nine")  # torchvision's names
 
     def __init__(self, root=None, train=True, download=False, flatten=False, transform=None,
                  target_transform=None, device=None, mirrors=None):
@@ -66,6 +69,38 @@ class MNIST(ArrayDataset):
         x, y = _convert(images, labels, flatten, device)
         super().__init__(x, y, transform=transform, target_transform=target_transform)
         self.train = train
+        self._uint8 = None
+
+    # torchvision's attributes: the raw images and the labels, and the class names
+    @property
+    def data(self):
+        """The images as torchvision holds them: uint8 in [0, 255], shape (N, 28, 28),
+        before ``transform`` (the samples themselves are float32 in [0, 1])."""
+        if self._uint8 is None:
+            x = self.arrays[0]
+            xp = backend.namespace(x)
+            images = xp.astype(xp.round(x * 255.0), xp.uint8)
+            self._uint8 = xp.reshape(images, (x.shape[0], 28, 28))
+        return self._uint8
+
+    @data.setter
+    def data(self, value):
+        raise AttributeError(f"{type(self).__name__}.data cannot be set; for a part of the "
+                             f"set use minigrad.data.Subset(dataset, indices)")
+
+    @property
+    def targets(self):
+        """The labels, int64 of shape (N,) (torchvision's ``targets``)."""
+        return self.arrays[1]
+
+    @targets.setter
+    def targets(self, value):
+        raise AttributeError(f"{type(self).__name__}.targets cannot be set; for a part of the "
+                             f"set use minigrad.data.Subset(dataset, indices)")
+
+    @property
+    def class_to_idx(self):
+        return {name: i for i, name in enumerate(self.classes)}
 
     @classmethod
     def search_dirs(cls, root=None) -> list:

@@ -11,7 +11,7 @@ import math
 from minigrad import backend, config
 from minigrad.core import Function, as_variable, constant, python_number, recording
 from minigrad.functions.arithmetic import pow
-from minigrad.functions.array import reshape
+from minigrad.functions.array import axis_or_dim, reshape
 from minigrad.functions.math import exp, sigmoid, tanh
 from minigrad.functions.reduction import sum
 
@@ -310,21 +310,28 @@ class Softplus(Function):
 
 # -- wrappers ---------------------------------------------------------------------
 
-def softmax(x, axis=-1):
-    return Softmax(axis)(x)
+def softmax(x, axis=-1, *, dim=None):
+    """exp(x) / sum(exp(x)) along ``axis`` (or PyTorch's ``dim``; default the last)."""
+    return Softmax(axis_or_dim("softmax", axis, dim, -1))(x)
 
 
-def log_softmax(x, axis=-1):
-    return LogSoftmax(axis)(x)
+def log_softmax(x, axis=-1, *, dim=None):
+    """log softmax(x) along ``axis`` (or PyTorch's ``dim``; default the last)."""
+    return LogSoftmax(axis_or_dim("log_softmax", axis, dim, -1))(x)
 
 
 def relu(x):
     return ReLU()(x)
 
 
-def leaky_relu(x, alpha=0.01):
-    """``x`` where positive, ``alpha * x`` elsewhere (Keras ``LeakyReLU``, PyTorch
-    ``negative_slope``)."""
+def leaky_relu(x, alpha=0.01, *, negative_slope=None):
+    """``x`` where positive, ``alpha * x`` elsewhere; default slope 0.01 (PyTorch's).
+    ``negative_slope=`` is PyTorch's name of ``alpha``."""
+    if negative_slope is not None:
+        if alpha != 0.01:
+            raise TypeError(f"leaky_relu: give the slope once, as alpha= or negative_slope=, "
+                            f"got alpha={alpha!r} and negative_slope={negative_slope!r}")
+        alpha = negative_slope
     return LeakyReLU(python_number(alpha))(x)
 
 

@@ -44,6 +44,29 @@ def normalize_axes(axis, ndim) -> tuple:
     return tuple(sorted(out))
 
 
+def axis_or_dim(op, axis, dim, default=None):
+    """The axis given as numpy's and Keras' ``axis`` or as PyTorch's ``dim``.
+
+    Giving both (``axis`` other than its ``default``) is a TypeError: the two
+    names are one argument.
+    """
+    if dim is None:
+        return axis
+    if axis is not default and axis != default:
+        raise TypeError(f"{op}: give the axis once, as axis= (numpy, Keras) or dim= (PyTorch), "
+                        f"got axis={axis!r} and dim={dim!r}")
+    return dim
+
+
+def keepdims_or_keepdim(op, keepdims, keepdim):
+    """numpy's ``keepdims`` or PyTorch's ``keepdim`` (one of them), as a bool."""
+    if keepdim is None:
+        return keepdims
+    if keepdims:
+        raise TypeError(f"{op}: give keepdims= (numpy, Keras) or keepdim= (PyTorch), not both")
+    return keepdim
+
+
 def keepdims_shape(shape, axis) -> tuple:
     """The shape a reduction over ``axis`` of ``shape`` has with ``keepdims=True``."""
     axes = normalize_axes(axis, len(shape))
@@ -309,12 +332,15 @@ def getitem(x, key):
     return GetItem(_normalize_key(key, like))(x)
 
 
-def concatenate(xs, axis=0):
+def concatenate(xs, axis=0, *, dim=None):
+    """Join the inputs along an existing ``axis`` (PyTorch's ``torch.cat(xs, dim)``)."""
+    axis = axis_or_dim("concatenate", axis, dim, 0)
     return Concatenate(axis)(*xs)
 
 
-def stack(xs, axis=0):
-    """Join same-shaped inputs along a new axis."""
+def stack(xs, axis=0, *, dim=None):
+    """Join same-shaped inputs along a new ``axis`` (or PyTorch's ``dim``)."""
+    axis = axis_or_dim("stack", axis, dim, 0)
     return concatenate([expand_dims(x, axis) for x in xs], axis)
 
 

@@ -99,7 +99,7 @@ def _update_running(buffer, batch_stat, momentum):
 
 
 def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
-               training=False, momentum=0.1, eps=1e-5, axis=1):
+               training=False, momentum=0.1, eps=1e-5, axis=1, *, unbiased_running_var=True):
     """Batch normalization of ``input`` x per channel of ``axis`` (1 for (N, C) and
     NCHW input, -1 for channels-last): y = gamma (x - mean) / sqrt(var + eps) + beta.
 
@@ -111,7 +111,8 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
     (C,), when given, are
     updated with PyTorch's convention running = (1 - momentum) running +
     momentum batch, the variance with the unbiased batch variance (times
-    n / (n - 1)). Keras' ``momentum=0.99`` is PyTorch's (and this) ``momentum=0.01``.
+    n / (n - 1); ``unbiased_running_var=False``: the biased variance, as Keras).
+    Keras' ``momentum=0.99`` is PyTorch's (and this) ``momentum=0.01``.
     Arrays are updated in place, Variables get new ``.data``. Evaluation uses
     the running statistics, or the batch statistics when none are given.
 
@@ -150,7 +151,8 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
         y = func(x, gamma, beta)
         if training and tracked:
             _update_running(running_mean, func.mean, momentum)
-            _update_running(running_var, func.var * (n / (n - 1)), momentum)
+            var = func.var * (n / (n - 1)) if unbiased_running_var else func.var
+            _update_running(running_var, var, momentum)
         return y
     shape = tuple(s if a == axis % x.ndim else 1 for a, s in enumerate(x.shape))
     xp = x.xp

@@ -3,9 +3,18 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import NamedTuple
 
-from minigrad.core import Function, Variable
-from minigrad.functions.array import broadcast_to, keepdims_shape, normalize_axes, reshape
+from minigrad import backend
+from minigrad.core import Function, Variable, as_variable
+from minigrad.functions.array import (
+    axis_or_dim,
+    broadcast_to,
+    keepdims_or_keepdim,
+    keepdims_shape,
+    normalize_axes,
+    reshape,
+)
 
 
 __all__ = [
@@ -19,6 +28,9 @@ __all__ = [
     "min",
     "logsumexp",
 ]
+
+# Every reduction takes numpy's and Keras' ``axis=``/``keepdims=`` or PyTorch's
+# ``dim=``/``keepdim=`` (keyword-only); giving both spellings is a TypeError.
 
 
 def _axis_arg(axis, ndim):
@@ -97,15 +109,17 @@ class LogSumExp(Function):
         return _grad_to_input(gy, x, self.axis, self.keepdims) * weights
 
 
-def sum(x, axis=None, keepdims=False):
+def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    axis, keepdims = _axis_args("sum", axis, keepdims, dim, keepdim)
     return Sum(axis, keepdims)(x)
 
 
-def mean(x, axis=None, keepdims=False):
+def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """Arithmetic mean over ``axis``: sum(x) / n.
 
     Over zero elements (n = 0) the mean is nan with a RuntimeWarning, as in numpy.
     """
+    axis, keepdims = _axis_args("mean", axis, keepdims, dim, keepdim)
     shape = x.shape if isinstance(x, Variable) else tuple(x.shape)
     n = math.prod(shape[a] for a in normalize_axes(axis, len(shape)))
     total = Sum(axis, keepdims)(x)
@@ -122,16 +136,53 @@ def empty_mean_warning(op, shape, axis=None):
                   RuntimeWarning, stacklevel=3)
 
 
-def max(x, axis=None, keepdims=False):
-    return Max(axis, keepdims)(x)
+class ValuesIndices(NamedTuple):
+    """What PyTorch's ``max(x, dim)`` and ``min(x, dim)`` return: the extreme
+    values (differentiable) and their positions along ``dim`` (int64, no gradient)."""
+
+    values: Variable
+    indices: Variable
 
 
-def min(x, axis=None, keepdims=False):
-    return Min(axis, keepdims)(x)
+def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """The largest element over ``axis`` (numpy's and Keras' ``max``).
+
+    With PyTorch's ``dim=`` it is PyTorch's ``torch.max(x, dim, keepdim)``: a
+    pair ``(values, indices)`` (:class:`ValuesIndices`), so
+    ``values, indices = F.max(x, dim=1)`` and ``F.max(x, dim=1).values`` read
+    as in PyTorch.
+    """
+    return _extremum("max", Max, x, axis, keepdims, dim, keepdim)
 
 
-def logsumexp(x, axis=None, keepdims=False):
+def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """The smallest element over ``axis``; with ``dim=``, PyTorch's ``(values, indices)``
+    (see :func:`max`)."""
+    return _extremum("min", Min, x, axis, keepdims, dim, keepdim)
+
+
+def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    axis, keepdims = _axis_args("logsumexp", axis, keepdims, dim, keepdim)
     return LogSumExp(axis, keepdims)(x)
+
+
+def _axis_args(op, axis, keepdims, dim, keepdim):
+    return axis_or_dim(op, axis, dim), keepdims_or_keepdim(op, keepdims, keepdim)
+
+
+def _extremum(op, cls, x, axis, keepdims, dim, keepdim):
+    axis, keepdims = _axis_args(op, axis, keepdims, dim, keepdim)
+    values = cls(axis, keepdims)(x)
+    if dim is None:
+        return values
+    if not isinstance(dim, int):
+        raise TypeError(f"{op}: dim= (PyTorch's, giving values and indices) takes one int, "
+                        f"got {dim!r}; reduce over several axes with axis=")
+    x = as_variable(x)
+    find = x.xp.argmax if cls is Max else x.xp.argmin
+    indices = backend.ensure_array(find(x.data, axis=normalize_axes(dim, x.ndim)[0],
+                                        keepdims=keepdims))
+    return ValuesIndices(values, Variable._wrap(x.xp.astype(indices, x.xp.int64)))
 
 
 from minigrad.functions.activation import softmax  # noqa: E402  (activation builds on reductions)

@@ -48,6 +48,12 @@ def load_tree(path):
         raise UnreadableFileError(
             path, f"an .npz archive without the {TREE_ENTRY!r} entry of a checkpoint (weights "
                   f"saved by Module.save are read with module.load(path))")
+    return decode_tree(entries, path)
+
+
+def decode_tree(entries, path):
+    """The structure held by ``entries`` (what :func:`~minigrad.io.npz.load_npz` read
+    from a file of :func:`save_tree`, at ``path``, named in errors)."""
     try:
         structure = json.loads(entries.pop(TREE_ENTRY).tobytes().decode("utf-8"))
         return _decode(structure, entries)

@@ -13,18 +13,22 @@ from minigrad.nn.containers import Sequential
 from minigrad.nn.conv import Conv2d, Conv2D
 from minigrad.nn.dense import Dense, Linear
 from minigrad.nn.dropout import Dropout, MCDropout, mc_dropout
+from minigrad.nn.loss import (
+    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
+)
 from minigrad.nn.module import IncompatibleKeys, Layer, Module
 from minigrad.nn.pooling import (
     AveragePooling2D, AvgPool2d, AvgPool2D, MaxPool2d, MaxPool2D, MaxPooling2D,
 )
 from minigrad.nn.regularizers import L1, L1L2, L2, ElasticNet, get_regularizer
 from minigrad.nn.normalization import BatchNorm, BatchNorm1d, BatchNorm2d, BatchNormalization
-from minigrad.nn.shape import Flatten, Reshape
+from minigrad.nn.shape import Flatten, Input, Reshape
 from minigrad.nn.utils import fold_batchnorm, fold_batchnorms, grad_norms
 
 __all__ = [
     "Activation", "BatchNorm", "BatchNorm1d", "BatchNorm2d", "BatchNormalization", "Dense",
-    "Dropout", "ELU", "Flatten", "GELU", "IncompatibleKeys", "Lambda", "Layer", "LeakyReLU",
+    "Dropout", "ELU", "Flatten", "GELU", "IncompatibleKeys", "Input", "Lambda", "Layer",
+    "LeakyReLU",
     "Linear", "LogSoftmax", "MCDropout", "Module", "PReLU", "ReLU", "RReLU", "Reshape", "SELU",
     "Sequential", "Sigmoid", "Softmax", "Tanh", "fold_batchnorm", "fold_batchnorms",
     "get_activation", "grad_norms", "init", "mc_dropout", "utils",
@@ -32,6 +36,8 @@ __all__ = [
     "UnitNorm", "get_constraint", "get_regularizer",
     "Conv2D", "Conv2d", "MaxPooling2D", "MaxPool2d", "MaxPool2D", "AveragePooling2D",
     "AvgPool2d", "AvgPool2D", "SyncBatchNorm",
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "MSELoss",
+    "NLLLoss",
 ]
 
 

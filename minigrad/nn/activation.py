@@ -7,6 +7,7 @@ Each layer calls the function of the same name in :mod:`minigrad.functions`
 from __future__ import annotations
 
 from minigrad import functions as F
+from minigrad.functions.array import axis_or_dim
 from minigrad.nn.init import constant
 from minigrad.nn.module import Module, autocast
 
@@ -36,17 +37,34 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    """x if x > 0 else alpha * x (default alpha 0.01, PyTorch's; Keras 2 used 0.3)."""
+    """x if x > 0 else negative_slope * x.
 
-    def __init__(self, alpha=0.01, name=None):
+    ``LeakyReLU(negative_slope=0.01, name=None, *, alpha=None)``. The name is
+    PyTorch's and Keras'; the default slope is PyTorch's 0.01 (Keras'
+    ``LeakyReLU()`` uses 0.3: write ``LeakyReLU(0.3)``). The slope may be given
+    positionally (both libraries), as ``negative_slope=`` (PyTorch, Keras 3) or
+    as ``alpha=`` (Keras 2). The activation string ``"leaky_relu"`` is Keras'
+    and has Keras' slope, 0.2.
+    """
+
+    def __init__(self, negative_slope=None, name=None, *, alpha=None):
         super().__init__(name)
-        self.alpha = alpha
+        if negative_slope is not None and alpha is not None:
+            raise TypeError(f"LeakyReLU: give the slope once, as negative_slope= or alpha=, "
+                            f"got negative_slope={negative_slope!r} and alpha={alpha!r}")
+        slope = next((s for s in (negative_slope, alpha) if s is not None), 0.01)
+        self.negative_slope = slope
+
+    @property
+    def alpha(self):
+        """Keras 2's name of ``negative_slope``."""
+        return self.negative_slope
 
     def forward(self, x):
-        return F.leaky_relu(x, self.alpha)
+        return F.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self):
-        return f"alpha={self.alpha}"
+        return f"negative_slope={self.negative_slope}"
 
 
 class PReLU(Module):
@@ -151,11 +169,11 @@ class Tanh(Module):
 
 
 class Softmax(Module):
-    """exp(x) / sum(exp(x)) along ``axis``."""
+    """exp(x) / sum(exp(x)) along ``axis`` (default the last; PyTorch's ``dim=`` too)."""
 
-    def __init__(self, axis=-1, name=None):
+    def __init__(self, axis=-1, name=None, *, dim=None):
         super().__init__(name)
-        self.axis = axis
+        self.axis = axis_or_dim(type(self).__name__, axis, dim, -1)
 
     def forward(self, x):
         return F.softmax(x, axis=self.axis)
@@ -187,9 +205,13 @@ class Lambda(Module):
         return getattr(self.fn, "__name__", type(self.fn).__name__)
 
 
+def _keras_leaky_relu():
+    return LeakyReLU(0.2)  # keras.activations.leaky_relu's slope
+
+
 _BY_NAME = {
     "relu": ReLU,
-    "leaky_relu": LeakyReLU,
+    "leaky_relu": _keras_leaky_relu,
     "prelu": PReLU,
     "rrelu": RReLU,
     "elu": ELU,

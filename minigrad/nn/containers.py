@@ -4,6 +4,7 @@ from __future__ import annotations
 from minigrad import backend, config
 from minigrad.nn.dense import Dense
 from minigrad.nn.module import Module
+from minigrad.nn.shape import Input
 
 __all__ = ["Sequential"]
 
@@ -15,6 +16,11 @@ class Sequential(Module):
     A layer built with ``name="..."`` is registered under that name (so its
     state_dict keys read ``"hidden1.W"``), any other under its position
     (``"0.W"``), as in PyTorch.
+
+    As in Keras, the shape of one sample may be declared by an ``nn.Input(shape)``
+    first item or by ``input_shape=`` on the first layer; every layer is then
+    built as it is added (so ``summary()``, ``count_params()`` and an optimizer
+    work before any data). ``layers`` lists the layers (Keras' ``model.layers``).
     """
 
     def __init__(self, *layers, name=None):
@@ -22,8 +28,14 @@ class Sequential(Module):
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
         self._input_shape = None
+        self._output_shape = None  # one sample's shape after the last layer, while known
         for layer in layers:
             self.add(layer)
+
+    @property
+    def layers(self):
+        """The layers in order, as a list (Keras' ``model.layers``)."""
+        return list(self.children())
 
     def add(self, layer):
         """Append ``layer`` (a Module); returns ``self``."""
@@ -31,6 +43,15 @@ class Sequential(Module):
             raise TypeError(
                 f"Sequential.add: expected a Module (layer), got {type(layer).__name__}"
             )
+        first = not self._modules and self._input_shape is None
+        if isinstance(layer, Input):
+            if not first:
+                raise ValueError("Sequential.add: nn.Input declares the model's input and "
+                                 "must come first, before every layer")
+            self._input_shape = self._output_shape = layer.shape
+            return self
+        if first and getattr(layer, "input_shape", None) is not None:
+            self._input_shape = self._output_shape = layer.input_shape
         key = layer.name or str(len(self))
         if "." in key or hasattr(self, key):
             raise ValueError(
@@ -38,7 +59,21 @@ class Sequential(Module):
                 f"a dot or is taken by another layer or attribute); give it another name"
             )
         setattr(self, key, layer)
+        self._build_known(layer)
         return self
+
+    def _build_known(self, layer):
+        """Run ``layer`` on one zero sample of the shape the layers before it give,
+        when that shape is known, so that a lazy layer is built (Keras builds a
+        Sequential whose input shape is declared)."""
+        shape = self._output_shape
+        if shape is None or None in shape:
+            self._output_shape = None
+            return
+        b = backend.get_backend(layer.device)
+        with config.no_grad(), config.eval_mode():
+            y = layer(b.zeros((1,) + shape, b.xp.float32, layer.device))
+        self._output_shape = tuple(y.shape[1:])
 
     def __len__(self):
         return len(self._modules)
@@ -79,14 +114,22 @@ class Sequential(Module):
         ``input_shape`` (per sample, without the batch axis, e.g. ``(784,)``),
         run in evaluation mode under ``no_grad`` (so lazy layers get built and
         running statistics stay untouched). Without ``input_shape`` the shape
-        of the last batch this model saw is used. Parameter counts include
-        buffers (non-trainable), as Keras counts BatchNorm's moving statistics.
+        declared by ``nn.Input`` or the first layer's ``input_shape``, else
+        of the last batch this model saw, else the input size of a built first
+        Dense is used. Parameter counts include buffers (non-trainable), as
+        Keras counts BatchNorm's moving statistics.
         """
         shape = tuple(input_shape) if input_shape is not None else self._input_shape
-        if shape is None:
+        first = next(self.children(), None)
+        if shape is None and isinstance(first, Dense) and first.built:
+            shape = (first.in_features,)
+        if shape is None or None in shape:
+            varying = f" (the declared input shape {shape} has sizes that vary)" if shape else ""
             raise ValueError(
-                "Sequential.summary: the output shapes are unknown until the model sees data; "
-                "pass input_shape (one sample's shape, e.g. summary(input_shape=(784,)))"
+                f"Sequential.summary: the output shapes are unknown until the model sees "
+                f"data{varying}; pass input_shape (one sample's shape, e.g. "
+                f"summary(input_shape=(784,))) or declare it: nn.Input(shape) first, or "
+                f"input_shape= on the first layer"
             )
         device = self.device
         b = backend.get_backend(device)

@@ -9,6 +9,7 @@ from minigrad.core import Parameter, Variable
 from minigrad.functions.conv import pair
 from minigrad.nn.activation import get_activation
 from minigrad.nn.module import KernelAliases, Module, autocast
+from minigrad.nn.shape import keras_input_shape
 
 __all__ = ["Conv2D", "Conv2d"]
 
@@ -27,6 +28,31 @@ def window_padding(op, padding):
             )
         return padding.lower()
     return pair(op, "padding", padding, 0)
+
+
+IMAGE_CHANNELS = (1, 3, 4)  # grey, RGB, RGBA: the channel counts of channels-last images
+
+
+def looks_channels_last(shape):
+    """Whether a 4-D input ``shape`` (N, A, B, C) is surely channels-last image data
+    (N, H, W, C) rather than channels-first (N, C, H, W): its last axis holds 1, 3
+    or 4 entries (grey, RGB, RGBA) and both axes before it at least 8. As
+    channels-first data that would be 8 or more channels of images at most 4
+    pixels wide, as tall as 8 or more: rare, and a layer given ``in_channels``
+    never applies this rule."""
+    _, a, b, c = shape
+    return c in IMAGE_CHANNELS and a >= 8 and b >= 8
+
+
+def channels_last_error(label, shape, lazy):
+    n, h, w, c = shape
+    escape = (f". If it really is channels-first ({h} channels of {w}x{c} images), give "
+              f"the layer in_channels={h}") if lazy else ""
+    return ValueError(
+        f"{label}: got input of shape {shape}, which looks channels-last (N, H, W, C) with "
+        f"C={c}; minigrad's convolutions take channels-first input (N, C, H, W) = "
+        f"{(n, c, h, w)}: pass x.transpose(0, 3, 1, 2) (numpy) or x.permute(0, 3, 1, 2) "
+        f"(a Variable){escape}")
 
 
 def check_4d(label, x):
@@ -59,7 +85,7 @@ class Conv2D(KernelAliases, Module):
                activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                kernel_constraint=None, bias_constraint=None, in_channels=None,
-               name=None, dtype="float32", device=None, stride=None)
+               name=None, dtype="float32", device=None, stride=None, *, input_shape=None)
 
     ``kernel_size``, ``strides`` (or PyTorch's ``stride``) and ``dilation``
     are an int or an (height, width) pair; ``padding`` is ``"valid"`` (none),
@@ -70,15 +96,24 @@ class Conv2D(KernelAliases, Module):
     and bool input is cast to the layer's dtype. Initializers
     see the kernel's fans with the receptive field: fan_in = in_channels*kh*kw,
     fan_out = filters*kh*kw. See docs/convolution.md.
+
+    The layout is channels-first: Keras' ``input_shape=`` is one image's shape
+    (C, H, W) and builds the layer at once. A lazy layer refuses input that is
+    surely channels-last (:func:`looks_channels_last`: (N, H, W, C) with C in
+    1, 3, 4 and H, W >= 8, such as (N, 28, 28, 1)) and shows the transpose; a
+    built one says the same when the last axis holds its ``in_channels``.
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation=1,
                  activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, in_channels=None, name=None,
-                 dtype="float32", device=None, stride=None):
+                 dtype="float32", device=None, stride=None, *, input_shape=None):
         super().__init__(name)
         op = type(self).__name__
+        self.input_shape = keras_input_shape(op, input_shape)
+        if self.input_shape is not None:
+            in_channels = self._channels_of(op, self.input_shape, in_channels)
         if isinstance(filters, bool) or not isinstance(filters, int) or filters < 1:
             raise ValueError(f"{op}: filters must be a positive integer, got {filters!r}")
         if stride is not None and strides != 1:
@@ -102,6 +137,25 @@ class Conv2D(KernelAliases, Module):
             self.to(device)
         if in_channels is not None:
             self.build(in_channels)
+
+    @staticmethod
+    def _channels_of(op, input_shape, in_channels):
+        """``in_channels`` read from Keras' ``input_shape``, which must be channels-first
+        (C, H, W) here; a channels-last (H, W, C) shape is refused with the fix."""
+        if len(input_shape) != 3 or input_shape[0] is None:
+            raise ValueError(f"{op}: input_shape must be one image's shape (C, H, W), "
+                             f"channels first, got {input_shape}")
+        if in_channels is not None:
+            if in_channels != input_shape[0]:
+                raise ValueError(f"{op}: in_channels={in_channels} disagrees with input_shape "
+                                 f"{input_shape} (channels first: (C, H, W))")
+        elif None not in input_shape and looks_channels_last((1,) + input_shape):
+            h, w, c = input_shape
+            raise ValueError(
+                f"{op}: input_shape {input_shape} looks channels-last (H, W, C); minigrad's "
+                f"convolutions are channels-first: input_shape={(c, h, w)}, and the data "
+                f"transposed to (N, C, H, W) with x.transpose(0, 3, 1, 2)")
+        return input_shape[0]
 
     @property
     def built(self):
@@ -135,8 +189,12 @@ class Conv2D(KernelAliases, Module):
         label = self._label()
         shape = check_4d(label, x)
         if not self.built:
+            if looks_channels_last(shape):
+                raise channels_last_error(label, shape, lazy=True)
             self.build(shape[1], _device_of(x))
         elif shape[1] != self.in_channels:
+            if shape[3] == self.in_channels:
+                raise channels_last_error(label, shape, lazy=False)
             raise ValueError(f"{label}: expected input with {self.in_channels} channels on "
                              f"axis 1, got {shape[1]} (input shape {shape})")
         x = autocast(x, self.W)

@@ -7,12 +7,23 @@ from minigrad.core import Parameter, Variable
 from minigrad.nn.activation import ReLU, get_activation
 from minigrad.nn.dropout import Dropout
 from minigrad.nn.module import KernelAliases, Module, autocast
+from minigrad.nn.shape import keras_input_shape
 
 __all__ = ["Dense", "Linear"]
 
 
 def _device_of(x):
     return x.device if isinstance(x, Variable) else backend.device_of(x)
+
+
+def _agreeing_size(op, name, given, from_shape, input_shape):
+    """The input size ``name`` read from Keras' ``input_shape``; an error if it
+    is unknown there or ``given`` says otherwise."""
+    if from_shape is None:
+        raise ValueError(f"{op}: input_shape {input_shape} leaves {name} unknown (None)")
+    if given is not None and given != from_shape:
+        raise ValueError(f"{op}: {name}={given} disagrees with input_shape {input_shape}")
+    return from_shape
 
 
 class Dense(KernelAliases, Module):
@@ -22,7 +33,7 @@ class Dense(KernelAliases, Module):
     ``Dense(units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
     bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
     kernel_constraint=None, bias_constraint=None, in_features=None, name=None,
-    dtype="float32", device=None)``
+    dtype="float32", device=None, *, input_shape=None, input_dim=None)``
 
     With ``in_features=None`` the layer is *lazy*: ``W`` and ``b`` exist from
     construction as uninitialized Parameters (so an optimizer made at once
@@ -32,14 +43,22 @@ class Dense(KernelAliases, Module):
     autocast). ``activation`` is a name (``"relu"``) or a
     callable. Regularizers and constraints are stored on the Parameters
     (``W.regularizer``, ``W.constraint``) for the loss and the optimizer.
+    Keras' keywords ``input_shape=`` (one sample's shape, e.g. ``(784,)``) and
+    ``input_dim=`` build the layer at once (``in_features`` is the last entry)
+    and, on the first layer of a Sequential, build the whole model.
     """
 
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None,
                  kernel_constraint=None, bias_constraint=None,
-                 in_features=None, name=None, dtype="float32", device=None):
+                 in_features=None, name=None, dtype="float32", device=None, *,
+                 input_shape=None, input_dim=None):
         super().__init__(name)
+        self.input_shape = keras_input_shape("Dense", input_shape, input_dim)
+        if self.input_shape is not None:
+            in_features = _agreeing_size("Dense", "in_features", in_features,
+                                         self.input_shape[-1], self.input_shape)
         if int(units) < 1:
             raise ValueError(f"Dense: units must be a positive integer, got {units}")
         self.units = int(units)

@@ -28,7 +28,8 @@ def mc_dropout():
 class Dropout(Module):
     """Inverted dropout: in training each input is zeroed with probability
     ``rate`` and the survivors are scaled by 1 / (1 - rate), so evaluation is
-    the identity.
+    the identity. ``Dropout(rate=0.5, mc=False, name=None, *, p=None)``: ``p``
+    is PyTorch's name of ``rate`` (the same fraction dropped).
 
     Monte-Carlo dropout (keep dropping at prediction, average many stochastic
     predictions to estimate uncertainty) has three spellings:
@@ -44,8 +45,13 @@ class Dropout(Module):
     Approximation" (2016) for MC dropout.
     """
 
-    def __init__(self, rate=0.5, mc=False, name=None):
+    def __init__(self, rate=0.5, mc=False, name=None, *, p=None):
         super().__init__(name)
+        if p is not None:
+            if rate != 0.5:
+                raise TypeError(f"Dropout: give the rate once, as rate= (Keras) or p= "
+                                f"(PyTorch), got rate={rate!r} and p={p!r}")
+            rate = p
         if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
             raise TypeError(f"Dropout: rate must be a real number in [0, 1), got {rate!r} "
                             f"of type {type(rate).__name__}")
@@ -53,6 +59,11 @@ class Dropout(Module):
             raise ValueError(f"Dropout: rate must be in [0, 1), got {rate!r}")
         self.rate = float(rate)
         self.mc = bool(mc)
+
+    @property
+    def p(self):
+        """PyTorch's name of ``rate``."""
+        return self.rate
 
     def forward(self, x, training=None):
         return F.dropout(x, self.rate, training=self.active(training))

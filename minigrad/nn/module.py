@@ -415,6 +415,14 @@ class Module:
             raise ValueError(f"Module.load({path!r}): {e}") from e
         return self
 
+    def save_weights(self, path):
+        """Keras' name for :meth:`save` (an ``.npz`` file, whatever the suffix)."""
+        self.save(path)
+
+    def load_weights(self, path, strict=True):
+        """Keras' name for :meth:`load`; returns ``self``."""
+        return self.load(path, strict=strict)
+
     # -- printing -------------------------------------------------------------
     def extra_repr(self) -> str:
         """The arguments shown in ``repr``; layers override it."""

@@ -112,3 +112,14 @@ def test_empty_dataset_gives_no_batches():
 def test_bad_batch_size(batch_size):
     with pytest.raises(ValueError, match="batch_size"):
         DataLoader(dataset(), batch_size=batch_size)
+
+
+def test_loose_arrays_show_the_dataset_to_write():
+    x, y = np.zeros((4, 2), np.float32), np.arange(4)
+    for call in (lambda: DataLoader(x, y), lambda: DataLoader(x, y, batch_size=2),
+                 lambda: DataLoader((x, y), batch_size=2), lambda: DataLoader(x, [0, 1])):
+        with pytest.raises(TypeError, match=r"DataLoader\(ArrayDataset\(x, y\), batch_size="):
+            call()
+    assert len(DataLoader(x, batch_size=2)) == 2  # one array is a dataset of its rows
+    ds = ArrayDataset(x, y)
+    assert ds.tensors is ds.arrays and len(ds.tensors) == 2  # TensorDataset.tensors

@@ -173,3 +173,20 @@ def test_a_corrupt_file_names_itself(tmp_path, rng):
     path.write_bytes(path.read_bytes()[:40])
     with pytest.raises(ValueError, match="t10k-images-idx3-ubyte.gz"):
         MNIST(root=tmp_path, train=False)
+
+
+@pytest.mark.parametrize("flatten", [False, True])
+def test_torchvisions_attributes(tmp_path, rng, device, flatten):
+    fake = write_fake(tmp_path, rng)
+    ds = FashionMNIST(root=tmp_path, device=device, flatten=flatten)
+    images, labels = fake["train"]
+    data = ds.data  # torchvision's: the raw uint8 images, (N, 28, 28) even when flattened
+    assert data.dtype == backend.namespace(data).uint8 and backend.device_of(data) == device
+    np.testing.assert_array_equal(backend.to_numpy(data), images)
+    np.testing.assert_array_equal(backend.to_numpy(ds.targets), labels)
+    assert ds.targets is ds.arrays[1] and ds.classes[9] == "Ankle boot"
+    assert MNIST.classes[3] == "3 - three" and ds.class_to_idx["Bag"] == 8
+    with pytest.raises(AttributeError, match=r"Subset\(dataset, indices\)"):
+        ds.data = data
+    with pytest.raises(AttributeError, match=r"Subset\(dataset, indices\)"):
+        ds.targets = ds.targets

@@ -165,6 +165,11 @@ CASES = {
                       F.cross_entropy(y, k(np.arange(4) % 3), k(np.array([1.0, 2.0, 0.5])),
                                       ignore_index=1, label_smoothing=f64(0.1))),
         one(4, 3)),
+    "nll_loss": DtypeCase(
+        lambda k, y: (F.nll_loss(y, k(np.arange(4) % 3)),
+                      F.nll_loss(y, k(np.arange(4) % 3), k(np.array([1.0, 2.0, 0.5])),
+                                 ignore_index=1, reduction="sum")),
+        one(4, 3)),
     "categorical_crossentropy": DtypeCase(
         lambda k, p: F.categorical_crossentropy(k(one_hot()), p, label_smoothing=f64(0.1)), probs),
     "sparse_categorical_crossentropy": DtypeCase(

@@ -82,3 +82,31 @@ def test_activation_and_lambda_layers(device):
     np.testing.assert_array_equal(nn.Activation("linear")(x).numpy(), x.numpy())
     with pytest.raises(TypeError, match="callable"):
         nn.Lambda(3)
+
+
+def test_leaky_relu_takes_both_librarys_spellings(device):
+    x = Variable(np.array([-2.0, 3.0]), device=device)
+    assert nn.LeakyReLU().negative_slope == 0.01  # PyTorch's default
+    for layer in (nn.LeakyReLU(0.3), nn.LeakyReLU(negative_slope=0.3), nn.LeakyReLU(alpha=0.3)):
+        assert layer.negative_slope == layer.alpha == 0.3
+        np.testing.assert_allclose(layer(x).numpy(), [-0.6, 3.0])
+    assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
+    with pytest.raises(TypeError, match="give the slope once"):
+        nn.LeakyReLU(0.2, alpha=0.3)
+    np.testing.assert_allclose(F.leaky_relu(x, negative_slope=0.5).numpy(), [-1.0, 3.0])
+    with pytest.raises(TypeError, match="leaky_relu: give the slope once"):
+        F.leaky_relu(x, 0.2, negative_slope=0.5)
+
+
+def test_the_leaky_relu_activation_string_has_kerass_slope():
+    # keras.activations.leaky_relu (activation="leaky_relu") uses 0.2
+    assert nn.get_activation("leaky_relu").negative_slope == 0.2
+    assert nn.Dense(2, activation="leaky_relu").activation.negative_slope == 0.2
+
+
+def test_softmax_layers_take_pytorchs_dim(device):
+    x = Variable(np.arange(6.0).reshape(2, 3), device=device)
+    np.testing.assert_allclose(nn.Softmax(dim=0)(x).numpy(), F.softmax(x, axis=0).numpy())
+    assert nn.LogSoftmax(dim=1).axis == 1
+    with pytest.raises(TypeError, match="Softmax: give the axis once"):
+        nn.Softmax(0, dim=1)

@@ -149,3 +149,56 @@ def test_fused_training_matches_the_layers_one_by_one(device):
         params.append([p.numpy() for p in model.parameters()])
     for a, b in zip(*params):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_input_first_builds_every_layer_at_once(device):
+    model = nn.Sequential(nn.Input(shape=(784,)), nn.Dense(64, activation="relu"),
+                          nn.Dropout(0.2), nn.Dense(10))
+    assert model.uninitialized_parameters() == []
+    assert model.count_params() == 784 * 64 + 64 + 64 * 10 + 10
+    assert [type(layer).__name__ for layer in model.layers] == ["Dense", "Dropout", "Dense"]
+    assert list(model.state_dict())[:2] == ["0.W", "0.b"]  # Input is no layer, as in Keras
+    assert "(None, 10)" in _summary(model)
+    out = model.to(device)(Variable(np.ones((2, 784), np.float32), device=device))
+    assert out.shape == (2, 10)
+
+
+def test_input_shape_on_the_first_layer_builds_the_model():
+    model = nn.Sequential(nn.Dense(16, activation="relu", input_shape=(4,)), nn.Dense(3))
+    assert model[1].W.shape == (16, 3)
+    model = nn.Sequential(nn.Dense(16, input_dim=4), nn.Dense(3))
+    assert model[0].W.shape == (4, 16) and model[1].built
+    cnn = nn.Sequential(nn.Conv2D(8, 3, input_shape=(1, 28, 28), activation="relu"),
+                        nn.MaxPooling2D(2), nn.Flatten(), nn.Dense(10))
+    assert cnn[-1].W.shape == (8 * 13 * 13, 10)
+    assert "(None, 8, 26, 26)" in _summary(cnn)
+    flat = nn.Sequential(nn.Flatten(input_shape=(28, 28)), nn.Dense(5))
+    assert flat[1].W.shape == (784, 5)
+    optimizer = optim.SGD(flat.parameters(), lr=0.1)  # trains what fit would
+    assert len(optimizer.param_groups[0]["params"]) == 2
+
+
+def test_input_must_come_first_and_sizes_that_vary_build_later():
+    with pytest.raises(ValueError, match="nn.Input .* must come first"):
+        nn.Sequential(nn.Dense(3), nn.Input((4,)))
+    varying = nn.Sequential(nn.Input(shape=(None, 3)), nn.Dense(2))
+    assert varying.uninitialized_parameters() == ["0.W", "0.b"]  # built by the first batch
+    assert varying(np.ones((2, 5, 3), np.float32)).shape == (2, 5, 2)
+    varying = nn.Sequential(nn.Input(shape=(None, 3)), nn.Dense(2))
+    with pytest.raises(ValueError, match=r"input shape \(None, 3\) has sizes that vary"):
+        varying.summary()
+    with pytest.raises(ValueError, match=r"Input: expected samples of shape \(4,\)"):
+        nn.Input((4,))(np.ones((2, 5)))
+
+
+def test_summary_knows_the_input_of_a_first_dense_given_in_features():
+    model = nn.Sequential(nn.Dense(16, in_features=4), nn.ReLU(), nn.Dense(2, in_features=16))
+    assert "(None, 2)" in _summary(model)
+
+
+def test_save_weights_and_load_weights_are_kerass_names(tmp_path, device):
+    model = nn.Sequential(nn.Dense(3, input_shape=(2,))).to(device)
+    model.save_weights(tmp_path / "w.weights.npz")
+    other = nn.Sequential(nn.Dense(3, input_shape=(2,))).to(device)
+    assert other.load_weights(tmp_path / "w.weights.npz") is other
+    np.testing.assert_array_equal(other[0].W.numpy(), model[0].W.numpy())

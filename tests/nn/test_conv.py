@@ -214,3 +214,42 @@ def test_a_small_cnn_learns(device):
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_channels_last_images_are_refused_with_the_transpose(device):
+    x = Variable(np.zeros((2, 28, 28, 1), np.float32), device=device)
+    # with padding="same" the lazy layer used to build 28 input channels and run
+    with pytest.raises(ValueError, match=r"looks channels-last.*\(2, 1, 28, 28\).*"
+                                         r"x.transpose\(0, 3, 1, 2\).*in_channels=28"):
+        nn.Conv2D(8, 3, padding="same")(x)
+    built = nn.Conv2D(8, 3, in_channels=3).to(device)
+    with pytest.raises(ValueError, match=r"channels-last.*C=3.*permute\(0, 3, 1, 2\)"):
+        built(Variable(np.zeros((2, 32, 30, 3), np.float32), device=device))
+    assert nn.Conv2D(4, 3).to(device)(x.permute(0, 3, 1, 2)).shape == (2, 4, 26, 26)
+
+
+@pytest.mark.parametrize("shape", [(2, 512, 1, 1), (2, 512, 4, 4), (2, 3, 32, 32),
+                                   (2, 1, 28, 28), (2, 16, 4, 3), (2, 4, 16, 16)])
+def test_channels_first_inputs_are_never_refused(device, shape):
+    x = Variable(np.zeros(shape, np.float32), device=device)
+    assert nn.Conv2D(2, 1).to(device)(x).shape == (2, 2) + shape[2:]
+
+
+def test_a_layer_told_its_channels_takes_what_looks_channels_last(device):
+    # 28 channels of 28x1 images (a 1-D signal laid out as (N, C, L, 1)): in_channels says so
+    x = Variable(np.zeros((2, 28, 28, 1), np.float32), device=device)
+    assert nn.Conv2D(2, (3, 1), in_channels=28).to(device)(x).shape == (2, 2, 26, 1)
+
+
+def test_kerass_input_shape_is_channels_first_here():
+    layer = nn.Conv2D(8, 3, input_shape=(3, 32, 32))
+    assert layer.built and layer.in_channels == 3 and layer.input_shape == (3, 32, 32)
+    with pytest.raises(ValueError, match=r"\(28, 28, 1\) looks channels-last.*input_shape="
+                                         r"\(1, 28, 28\)"):
+        nn.Conv2D(8, 3, input_shape=(28, 28, 1))
+    assert nn.Conv2D(8, 3, input_shape=(28, 28, 1), in_channels=28).in_channels == 28
+    with pytest.raises(ValueError, match=r"in_channels=1 disagrees with input_shape"):
+        nn.Conv2D(8, 3, input_shape=(3, 32, 32), in_channels=1)
+    with pytest.raises(ValueError, match=r"one image's shape \(C, H, W\)"):
+        nn.Conv2D(8, 3, input_shape=(784,))
+    assert nn.Conv2d(3, 8, 3, input_shape=(3, 8, 8)).in_channels == 3

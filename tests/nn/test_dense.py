@@ -108,3 +108,19 @@ def test_linear_has_pytorch_signature():
     layer = nn.Linear(4, 3, bias=False)
     assert isinstance(layer, nn.Dense) and layer.W.shape == (4, 3) and layer.b is None
     assert repr(nn.Linear(4, 3)) == "Linear(4 -> 3)"
+
+
+def test_kerass_input_shape_and_input_dim_build_at_once():
+    layer = nn.Dense(3, input_shape=(4,))
+    assert layer.built and layer.W.shape == (4, 3) and layer.input_shape == (4,)
+    assert nn.Dense(3, input_dim=5).W.shape == (5, 3)
+    assert nn.Dense(3, input_shape=(7, 4)).in_features == 4  # the last axis
+    assert nn.Dense(3, input_shape=4, in_features=4).built
+    with pytest.raises(ValueError, match=r"in_features=5 disagrees with input_shape \(4,\)"):
+        nn.Dense(3, input_shape=(4,), in_features=5)
+    with pytest.raises(TypeError, match="input_shape= or input_dim=, not both"):
+        nn.Dense(3, input_shape=(4,), input_dim=4)
+    with pytest.raises(ValueError, match="input_shape must be one sample's shape"):
+        nn.Dense(3, input_shape=(0,))
+    with pytest.raises(ValueError, match="leaves in_features unknown"):
+        nn.Dense(3, input_shape=(4, None))

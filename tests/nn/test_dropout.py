@@ -78,3 +78,13 @@ def test_mc_dropout_context_drops_in_evaluation_mode_without_changing_the_layer(
         assert (layer(x).numpy() == 0).mean() == pytest.approx(0.5, abs=0.03)
     assert layer.mc is False and layer.training is False
     np.testing.assert_array_equal(layer(x).numpy(), x.numpy())
+
+
+def test_p_is_pytorchs_name_of_the_rate():
+    layer = nn.Dropout(p=0.2)
+    assert layer.rate == layer.p == 0.2
+    assert nn.Dropout(0.3).p == 0.3
+    with pytest.raises(TypeError, match=r"rate= \(Keras\) or p= \(PyTorch\)"):
+        nn.Dropout(0.3, p=0.2)
+    with pytest.raises(ValueError, match=r"rate must be in \[0, 1\)"):
+        nn.Dropout(p=1.5)

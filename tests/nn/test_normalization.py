@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -63,7 +65,7 @@ def test_gamma_and_beta_are_learned(device):
 
 
 def test_buffers_are_state_but_not_parameters():
-    bn = nn.BatchNormalization(4)
+    bn = nn.BatchNorm(4)
     assert [n for n, _ in bn.named_parameters()] == ["gamma", "beta"]
     assert [n for n, _ in bn.named_buffers()] == ["running_mean", "running_var"]
     assert not isinstance(bn.running_mean, Parameter)
@@ -79,3 +81,40 @@ def test_channel_mismatch_and_bad_arguments(device):
         nn.BatchNorm(momentum=1.5)
     with pytest.raises(ValueError, match="eps"):
         nn.BatchNorm(eps=0)
+
+
+def test_batchnormalization_has_keras_convention_and_defaults(device):
+    # Keras: running <- momentum running + (1 - momentum) batch, with the biased variance
+    bn = nn.BatchNormalization()
+    assert (bn.axis, bn.momentum, bn.epsilon) == (1, 0.99, 1e-3)
+    x = np.random.default_rng(0).normal(3.0, 2.0, (16, 4))
+    y = bn.to(device)(Variable(x, device=device))
+    np.testing.assert_allclose(to_numpy(bn.running_mean), 0.01 * x.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(bn.running_var), 0.99 + 0.01 * x.var(0), rtol=1e-5)
+    np.testing.assert_allclose(y.numpy(), (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-3), rtol=1e-4)
+    torch_style = nn.BatchNorm().to(device)
+    torch_style(Variable(x, device=device))
+    np.testing.assert_allclose(to_numpy(torch_style.running_mean), 0.1 * x.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(torch_style.running_var), 0.9 + 0.1 * x.var(0, ddof=1),
+                               rtol=1e-5)
+
+
+def test_batchnormalization_takes_kerass_arguments():
+    bn = nn.BatchNormalization(1, 0.9, 1e-5, num_features=3)
+    assert (bn.momentum, bn.eps, bn.num_features) == (0.9, 1e-5, 3)
+    assert repr(bn) == "BatchNormalization(3, axis=1, momentum=0.9, epsilon=1e-05)"
+    with pytest.raises(TypeError, match="axis must be an int"):
+        nn.BatchNormalization(axis="channels")
+    with pytest.raises(ValueError, match=r"BatchNormalization: axis 4 is out of range.*\(2, 3\)"):
+        nn.BatchNormalization(4)(np.ones((2, 3), np.float32))
+
+
+def test_momentum_of_the_other_convention_warns():
+    with pytest.warns(UserWarning, match=r"Keras' momentum=0.99 is BatchNorm\(momentum=0.01\)"):
+        nn.BatchNorm(momentum=0.99)
+    with pytest.warns(UserWarning, match=r"PyTorch's momentum=0.1 is "
+                                         r"BatchNormalization\(momentum=0.9\)"):
+        nn.BatchNormalization(momentum=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nn.BatchNorm(momentum=0.1), nn.BatchNorm(momentum=1.0), nn.BatchNormalization()

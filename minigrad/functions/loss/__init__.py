@@ -6,7 +6,7 @@ Keras what it means in Keras (docs/names.md):
 * PyTorch's (``input``, ``target``) losses with ``reduction`` ("mean" default,
   "sum", "none"): ``cross_entropy`` (logits; alias ``softmax_cross_entropy``),
   ``binary_cross_entropy`` (probabilities), ``binary_cross_entropy_with_logits``,
-  ``mse_loss``, ``l1_loss``, ``huber_loss``;
+  ``nll_loss`` (log-probabilities), ``mse_loss``, ``l1_loss``, ``huber_loss``;
 * Keras' (``y_true``, ``y_pred``) per-sample losses on probabilities
   (``from_logits=False``): ``categorical_crossentropy``,
   ``sparse_categorical_crossentropy``, ``binary_crossentropy``, ``mse``, ``mae``,
@@ -36,6 +36,7 @@ from minigrad.functions.loss.keras import (
     sparse_categorical_crossentropy,
 )
 from minigrad.functions.loss.metrics import *  # noqa: F401,F403
+from minigrad.functions.loss.nll import nll_loss
 from minigrad.functions.loss.metrics import binary_accuracy
 from minigrad.functions.loss.regression import *  # noqa: F401,F403
 from minigrad.functions.loss.regression import huber_loss, l1_loss, mse_loss
@@ -47,6 +48,7 @@ __all__ = [
     "softmax_cross_entropy",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "nll_loss",
     "mse_loss",
     "l1_loss",
     "huber_loss",
@@ -100,6 +102,8 @@ _LOSSES = {
     "softmax_cross_entropy": cross_entropy,
     "cross_entropy_with_logits": cross_entropy,
     "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+    # log-probabilities (a model ending in log_softmax)
+    "nll_loss": nll_loss,
     # probabilities: PyTorch's BCE, and Keras' names with Keras' meaning
     "binary_cross_entropy": binary_cross_entropy,
     "categorical_crossentropy": _COMPILE_FORMS[categorical_crossentropy],
@@ -130,6 +134,7 @@ def get_loss(name):
     Names mean what they mean in Keras' ``compile`` or in PyTorch. Logits:
     ``"cross_entropy"`` (PyTorch's; also ``"softmax_cross_entropy"``,
     ``"cross_entropy_with_logits"``), ``"binary_cross_entropy_with_logits"``.
+    Log-probabilities: ``"nll_loss"`` (PyTorch's).
     Probabilities: ``"categorical_crossentropy"`` and
     ``"sparse_categorical_crossentropy"`` (Keras'; either takes one-hot rows or
     integer labels), ``"binary_crossentropy"`` (Keras', clipped at 1e-7),
@@ -154,8 +159,10 @@ def get_loss(name):
 
 def binary_threshold(loss):
     """The decision threshold of a binary loss from :func:`get_loss`: 0.5 on
-    probabilities, 0.0 on logits; None for other losses."""
+    probabilities, 0.0 on logits (also a loss object's ``decision_threshold``, as
+    ``nn.BCELoss`` has); None for other losses."""
     try:
-        return _BINARY_THRESHOLDS.get(loss)
+        found = _BINARY_THRESHOLDS.get(loss)
     except TypeError:  # unhashable: not one of them
-        return None
+        found = None
+    return found if found is not None else getattr(loss, "decision_threshold", None)
