@@ -13,6 +13,11 @@
 #   cnn     the notes' CNN as the script runs it by default (12 epochs): 10 to 20 minutes
 #   cnn-long the 30- and 40-epoch CNN runs of examples/README.md: about 10 hours
 #
+# Every run has one BLAS thread (OPENBLAS_NUM_THREADS=1 unless set otherwise), as the
+# published commands say: OpenBLAS's results depend on its number of threads (the same
+# bits for the same count), and its default, one thread per core, would tie the figures
+# to the machine's core count; one thread also keeps a shared machine from stalling.
+#
 # Needs Fashion-MNIST on disk (apt-get install dataset-fashion-mnist) and, for the
 # two-process runs, mpi4py with mpiexec beside python (pip install -e ".[distributed]").
 # Logs go to DIR (default runs/figures/<commit>), with the commit and machine in info.txt.
@@ -30,14 +35,16 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ ${#sections[@]} -eq 0 ] && sections=(quick)
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- minigrad examples || echo "+changes")
 out=${out:-runs/figures/$commit}
 mkdir -p "$out"
 {
     echo "commit: $commit ($(git log -1 --format=%cd --date=iso))"
     echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-    python -c "import numpy; print('numpy', numpy.__version__); numpy.show_config()" 2>&1 \
-        | grep -iE "^numpy|openblas|version" | head -5
+    ${PYTHON:-python} -c "import numpy; blas = numpy.show_config('dicts')['Build Dependencies']['blas'];
+print('numpy', numpy.__version__, 'with', blas['name'], blas['version'])"
+    echo "BLAS threads: $OPENBLAS_NUM_THREADS"
     echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } > "$out/info.txt"
 cat "$out/info.txt"
@@ -95,12 +102,11 @@ quick() {
 }
 
 cnn() {
-    run cnn_12 env OPENBLAS_NUM_THREADS=1 $PY examples/mnist_cnn.py "${FM[@]}" \
-        --output-dir "$out/cnn_12"
+    run cnn_12 $PY examples/mnist_cnn.py "${FM[@]}" --output-dir "$out/cnn_12"
 }
 
 cnn_long() {
-    local cnn=(env OPENBLAS_NUM_THREADS=1 $PY examples/mnist_cnn.py "${FM[@]}")
+    local cnn=($PY examples/mnist_cnn.py "${FM[@]}")
     run cnn_24 "${cnn[@]}" --epochs 24
     run cnn_flip_cosine_30 "${cnn[@]}" --flip --cosine --epochs 30
     run cnn_bn_cosine_30 "${cnn[@]}" --batchnorm --cosine --epochs 30
