@@ -18,6 +18,7 @@ import argparse
 import builtins
 import contextlib
 import os
+import pathlib
 import sys
 import tempfile
 import textwrap
@@ -27,7 +28,7 @@ import traceback
 def snippets(path):
     """``(first_line, code)`` for each ```python block of ``path`` (1-based line of its
     first code line; the code dedented, for blocks inside list items)."""
-    lines = open(path, encoding="utf-8").read().split("\n")
+    lines = pathlib.Path(path).read_text(encoding="utf-8").split("\n")
     i = 0
     while i < len(lines):
         if lines[i].strip() == "```python":
@@ -50,7 +51,7 @@ def run_page(path, out=sys.stdout):
     """Run the snippets of ``path``; write each printed value beside its source line.
     Returns the number of snippets that raised."""
     path = os.path.abspath(path)
-    source = open(path, encoding="utf-8").read().split("\n")
+    source = pathlib.Path(path).read_text(encoding="utf-8").split("\n")
     name, namespace, failures = os.path.basename(path), {"__name__": "__main__"}, 0
     real_print = builtins.print
 
@@ -75,8 +76,9 @@ def run_page(path, out=sys.stdout):
                 builtins.print = print_beside
                 try:
                     with contextlib.redirect_stdout(caught):
-                        exec(compile("\n" * (first - 1) + code, path, "exec"), namespace)
-                except Exception:
+                        compiled = compile("\n" * (first - 1) + code, path, "exec")
+                        exec(compiled, namespace)  # noqa: S102 -- running the docs is the point
+                except Exception:  # noqa: BLE001 -- a failing snippet is reported, not fatal
                     failures += 1
                     real_print(f"{name}:{first}: the snippet raised\n"
                                f"{traceback.format_exc(limit=-2)}", file=out)

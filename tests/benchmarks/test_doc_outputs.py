@@ -4,7 +4,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks"))
-import doc_outputs  # noqa: E402
+import doc_outputs
 
 PAGE = """\
 # A page

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from minigrad import data
-from minigrad.data.mnist import FashionMNIST, MNIST
+from minigrad.data.mnist import MNIST, FashionMNIST
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
 MNIST_SCRIPTS = ["mnist_mlp.py", "mnist_cnn.py", "mnist_tricks.py", "lr_finder.py",
