@@ -11,8 +11,8 @@ pip install "minigrad[onnx]" (onnx and onnxruntime).
     python examples/export_onnx.py --quick              # seconds; synthetic data if no files
 """
 import functools
+import importlib.util
 import os
-import sys
 
 import mnist_cnn
 import mnist_common as common
@@ -25,11 +25,8 @@ from minigrad.onnx import export
 
 
 def onnxruntime_session(path):
-    try:
-        import onnxruntime
-    except ImportError:
-        sys.exit('error: running the exported files needs onnxruntime: pip install '
-                 '"minigrad[onnx]"')
+    import onnxruntime
+
     return onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
 
 
@@ -55,9 +52,11 @@ def train_export_and_compare(name, model, shape, args, train, test, out):
 
 def main():
     p = common.parser(__doc__.split("\n\n")[0], epochs=1)
-    args = p.parse_args()
-    if args.quick:
-        args.epochs = 1
+    args = common.parse_args(p)
+    for package in ("onnx", "onnxruntime"):  # before the training, not after
+        if importlib.util.find_spec(package) is None:
+            common.fail(f'exporting and running the models needs {package}: pip install '
+                        f'"minigrad[onnx]"')
     minigrad.manual_seed(args.seed)
     train, test, _ = common.load(args)
     out = common.output_dir(args, "export_onnx")

@@ -30,13 +30,13 @@ def main():
     p = common.parser(__doc__.split("\n\n")[0], epochs=3, plots=False)
     p.add_argument("--method", choices=["grid", "random"], default="random",
                    help="default %(default)s")
-    p.add_argument("--trials", type=int, default=8,
-                   help="random search: number of trials (default %(default)s)")
+    p.add_argument("--trials", type=int, default=None,
+                   help="random search: number of trials (default 8, 3 with --quick)")
     p.add_argument("--train-size", type=int, default=10000,
                    help="training samples per trial, the last 10%% validate (default "
                         "%(default)s)")
-    args = p.parse_args()
-    epochs = 1 if args.quick else args.epochs
+    args = common.parse_args(p)
+    epochs = args.epochs
     minigrad.manual_seed(args.seed)
     (x_train, y_train), (x_test, y_test), name = common.load(args)
     x_train, y_train = x_train[:args.train_size], y_train[:args.train_size]
@@ -55,7 +55,7 @@ def main():
         grid = {"lr": [1e-3, 1e-2], "dropout": [0.2], "units": [128]} if args.quick else GRID
         result = training.grid_search(build_and_train, grid, metric="val_accuracy")
     else:
-        trials = 3 if args.quick else args.trials
+        trials = args.trials or (3 if args.quick else 8)
         result = training.random_search(build_and_train, SPACE, n_iter=trials,
                                         metric="val_accuracy", seed=args.seed)
     print(f"\n{args.method} search on {name}, {len(x_train)} training samples, "

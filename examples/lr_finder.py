@@ -1,9 +1,11 @@
 """The learning-rate range test on the notes' MNIST MLP.
 
 Trains for a few hundred mini-batches while the learning rate grows exponentially from
-1e-7 to 10, then prints the smoothed loss along the way, the suggested rate (where the
-loss falls fastest, and the rate of the lowest loss divided by 10), and saves the curve.
-The model's weights are left as they were.
+1e-7 to 10, then prints the smoothed loss along the way and two suggested rates, each
+labelled with the rule that gave it: where the loss falls fastest ("steepest"), and the
+rate of the lowest loss divided by 10 ("min/10"; "steepest" falls back to it when too
+few points precede the minimum). Saves the curve. The model's weights are left as they
+were.
 
     python examples/lr_finder.py --optimizer adam
     python examples/lr_finder.py --optimizer sgd --iters 300
@@ -16,15 +18,15 @@ from minigrad import optim, training
 
 
 def main():
-    p = common.parser(__doc__.split("\n\n")[0])
+    p = common.parser(__doc__.split("\n\n")[0], epochs=None)
     p.add_argument("--optimizer", choices=list(optim.OPTIMIZERS), default="adam",
                    help="default %(default)s")
     p.add_argument("--start-lr", type=float, default=1e-7, help="default %(default)s")
     p.add_argument("--end-lr", type=float, default=10.0, help="default %(default)s")
-    p.add_argument("--iters", type=int, default=200,
-                   help="mini-batches (default %(default)s; 20 with --quick)")
-    args = p.parse_args()
-    iters = 20 if args.quick else args.iters
+    p.add_argument("--iters", type=int, default=None,
+                   help="mini-batches (default 200; 20 with --quick)")
+    args = common.parse_args(p)
+    iters = args.iters or (20 if args.quick else 200)
     minigrad.manual_seed(args.seed)
     (x_train, y_train), _, name = common.load(args)
 
@@ -39,9 +41,11 @@ def main():
     print(training.format_table(rows))
     if result.diverged:
         print(f"stopped after {len(result.lrs)} steps: the loss diverged")
-    min10, _ = training.suggest_lr(result.lrs, result.losses, "min/10")
-    print(f"suggested learning rate for {args.optimizer} on {name}: "
-          f"{result.suggested_lr:.2e} (steepest descent); {min10:.2e} (minimum / 10)")
+    shown = f"{result.suggested_lr:.2e} ({result.method})"
+    if result.method != "min/10":
+        lr_min10, _ = training.suggest_lr(result.lrs, result.losses, "min/10")
+        shown += f"; {lr_min10:.2e} (min/10)"
+    print(f"suggested learning rate for {args.optimizer} on {name}: {shown}")
     out = common.output_dir(args, "lr_finder")
     common.try_plot(result.plot, f"{out}/lr_finder_{args.optimizer}.png")
 

@@ -66,8 +66,7 @@ def main():
                         "(default 0: show the test set, as the notes do)")
     p.add_argument("--cosine", action="store_true",
                    help="anneal the learning rate to 0 over the epochs (cosine schedule)")
-    args = p.parse_args()
-    epochs = 1 if args.quick else args.epochs
+    args = common.parse_args(p)
     minigrad.manual_seed(args.seed)
     (x_train, y_train), (x_test, y_test), name = common.load(args)
     x_train, x_test = x_train.reshape(-1, 1, 28, 28), x_test.reshape(-1, 1, 28, 28)
@@ -91,8 +90,9 @@ def main():
     timer = EpochTimer()
     callbacks = [timer]
     if args.cosine:
-        callbacks.append(training.LRSchedulerCallback(optim.CosineAnnealingLR, T_max=epochs))
-    history = model.fit(train_set, batch_size=args.batch_size, epochs=epochs, verbose=1,
+        callbacks.append(training.LRSchedulerCallback(optim.CosineAnnealingLR, T_max=args.epochs))
+    common.say_how_to_get_the_bar()
+    history = model.fit(train_set, batch_size=args.batch_size, epochs=args.epochs, verbose=1,
                         validation_data=validation, callbacks=callbacks)
     score = model.evaluate(x_test, y_test_1h, batch_size=1000, return_dict=False)
     print(f"Test loss: {score[0]:.4f}")

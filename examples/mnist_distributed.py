@@ -30,13 +30,12 @@ def main():
                    help="gradient bucket size in MB (default %(default)s)")
     p.add_argument("--compression", choices=["none", "fp16"], default="none",
                    help="send gradients as float16 (default none)")
-    args = p.parse_args()
+    args = common.parse_args(p)
     comm = dist.init()
     if args.batch_size % comm.size:
-        raise SystemExit(f"error: --batch-size {args.batch_size} does not split evenly over "
-                         f"{comm.size} processes")
+        common.fail(f"--batch-size {args.batch_size} does not split evenly over {comm.size} "
+                    f"processes")
     local_batch = args.batch_size // comm.size
-    epochs = 1 if args.quick else args.epochs
     quiet = contextlib.redirect_stdout(io.StringIO()) if comm.rank else contextlib.nullcontext()
     with quiet:  # every rank loads the data; rank 0 says what it loaded
         (x_train, y_train), (x_test, y_test), name = common.load(args)
@@ -50,6 +49,7 @@ def main():
         model.summary(input_shape=(784,))
         print(f"{comm.size} process(es), global batch {args.batch_size} "
               f"({local_batch} per process)", flush=True)
+        common.say_how_to_get_the_bar()
     compression = None if args.compression == "none" else args.compression
     opt = dist.DistributedOptimizer(optim.Adam(model.parameters(), lr=args.lr), comm=comm,
                                     bucket_mb=args.bucket_mb, compression=compression)
@@ -58,7 +58,7 @@ def main():
     test = dist.shard((x_test, y_test_1h), comm=comm, shuffle=False)
     timer = EpochTimer()
     started = time.perf_counter()
-    model.fit(train, batch_size=local_batch, epochs=epochs, verbose=1 if comm.rank == 0 else 0,
+    model.fit(train, batch_size=local_batch, epochs=args.epochs, verbose=1 if comm.rank == 0 else 0,
               validation_data=test, callbacks=[timer])
     seconds = time.perf_counter() - started
     if comm.rank == 0:  # the weights are the same on every rank: one evaluation says it all

@@ -51,8 +51,7 @@ def main():
     p.add_argument("--validation-split", type=float, default=0.0,
                    help="hold out this last fraction of the training set for validation "
                         "(default 0: show the test set, as the notes do)")
-    args = p.parse_args()
-    epochs = 1 if args.quick else args.epochs
+    args = common.parse_args(p)
     minigrad.manual_seed(args.seed)
     (x_train, y_train), (x_test, y_test), name = common.load(args)
     y_train_1h, y_test_1h = data.to_categorical(y_train, 10), data.to_categorical(y_test, 10)
@@ -66,7 +65,8 @@ def main():
     else:
         validation = {"validation_data": (x_test, y_test_1h)}
     timer = EpochTimer()
-    history = model.fit(x_train, y_train_1h, batch_size=args.batch_size, epochs=epochs,
+    common.say_how_to_get_the_bar()
+    history = model.fit(x_train, y_train_1h, batch_size=args.batch_size, epochs=args.epochs,
                         verbose=1, callbacks=[timer], **validation)
     score = model.evaluate(x_test, y_test_1h, batch_size=1000, return_dict=False)
     print(f"Test loss: {score[0]:.4f}")

@@ -151,8 +151,8 @@ def run(cfg, train, test, epochs, verbose):
 def main():
     p = common.parser(__doc__.split("\n\n")[0], epochs=20)
     add_arguments(p)
-    args = p.parse_args()
-    epochs = 1 if args.quick else args.epochs
+    args = common.parse_args(p)
+    epochs = args.epochs
     train, test, name = common.load(args)
     size = args.train_size or (500 if args.quick and args.compare else None)
     if size:
@@ -160,6 +160,7 @@ def main():
     print(f"{len(train[0])} training samples (the last 10% validate), {epochs} epoch(s), "
           f"data {name}", flush=True)
     if not args.compare:
+        common.say_how_to_get_the_bar()
         row, history = run(args, train, test, epochs, verbose=1)
         print(training.format_table([row]))
         out = common.output_dir(args, "mnist_tricks")

@@ -50,7 +50,8 @@ def test_every_script_has_help_and_quick(tmp_path):
 def test_mnist_mlp_quick_on_given_files(idx_dir, tmp_path):
     out = run("mnist_mlp.py", "--quick", "--data-dir", idx_dir, "--output-dir", tmp_path / "o",
               cwd=tmp_path)
-    assert "data: mnist: 600 training and 100 test samples" in out
+    # random files, neither MNIST's nor Fashion-MNIST's: the run is named by their directory
+    assert f"data: the IDX files in {idx_dir}: 600 training and 100 test samples" in out
     assert "Total params: 669,706" in out                  # the notes' model
     assert "Epoch 1/1" in out
     assert "Test loss: " in out and "Test accuracy: " in out
@@ -110,17 +111,21 @@ def test_newton(tmp_path):
     assert "Newton: (x, y) = (1.0000000000, 1.0000000000) after" in out
 
 
-def test_lr_finder(idx_dir, tmp_path):
-    out = run("lr_finder.py", "--quick", "--data-dir", idx_dir, "--output-dir", tmp_path,
-              cwd=tmp_path)
-    assert "smoothed loss" in out and "suggested learning rate for adam" in out
+def test_lr_finder_labels_each_suggestion_by_its_rule(idx_dir, tmp_path):
+    # 12 steps leave too few points before the minimum for "steepest": both are min/10
+    out = run("lr_finder.py", "--quick", "--iters", "12", "--data-dir", idx_dir,
+              "--output-dir", tmp_path, cwd=tmp_path)
+    assert "smoothed loss" in out
+    suggestion = out[out.index("suggested learning rate for adam on the IDX files in"):]
+    suggestion = suggestion.splitlines()[0]
+    assert suggestion.endswith("(min/10)") and "steepest" not in suggestion
 
 
 @pytest.mark.parametrize("method", ["grid", "random"])
 def test_hyperparameter_search(idx_dir, tmp_path, method):
     out = run("hyperparameter_search.py", "--quick", "--method", method, "--data-dir", idx_dir,
               cwd=tmp_path)
-    assert f"{method} search on mnist" in out
+    assert f"{method} search on the IDX files in {idx_dir}" in out
     assert "rank" in out and "best: " in out
 
 

@@ -60,6 +60,6 @@ def test_quick_makes_synthetic_data_and_trains_the_notes_network(tmp_path):
 def test_quick_with_batchnorm_and_augmentation(idx_dir, tmp_path):
     out = run("--quick", "--batchnorm", "--augment", "--flip", "--cosine", "--data-dir", idx_dir,
               "--output-dir", tmp_path, cwd=tmp_path)
-    assert "data: mnist: 256 training and 64 test samples" in out
+    assert f"data: the IDX files in {idx_dir}: 256 training and 64 test samples" in out
     assert "(BatchNorm)" in out and "Non-trainable params: 448" in out
     assert "Test accuracy: " in out and "Seconds per epoch: " in out

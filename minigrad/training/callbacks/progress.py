@@ -1,6 +1,7 @@
 """ProgressBar: a tqdm bar per epoch with the running loss and metrics, or one line per epoch."""
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -9,11 +10,16 @@ from minigrad.training.callbacks.base import Callback, print_message
 __all__ = ["ProgressBar"]
 
 
-def _interactive() -> bool:
+def _terminal_columns() -> int:
+    """The width of the terminal stdout writes to: 0 when stdout is no terminal, or a
+    terminal that reports no width (some CI consoles and editors' shells), where a bar
+    cannot be drawn."""
     try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
+        if not sys.stdout.isatty():
+            return 0
+        return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 0
 
 
 def _tqdm():
@@ -34,11 +40,14 @@ class ProgressBar(Callback):
     """Show training progress; ``fit(verbose=...)`` adds one unless you pass your own.
 
     ``verbose=1`` on a terminal with ``tqdm`` installed: one bar per epoch,
-    advanced per batch, showing the running means of the loss and metrics, and
-    the epoch's results (validation too) when it closes. ``verbose=1`` when
-    stdout is not a terminal (a log file, CI) or tqdm is missing, and
-    ``verbose=2``: one line per epoch, as Keras prints. ``verbose=0``: nothing.
-    tqdm is optional (``pip install tqdm``).
+    advanced per batch, showing the running means of the loss and metrics; when
+    the epoch ends the bar gives way to the epoch's line, printed whole whatever
+    the terminal's width (a bar is cut to the width, and would hide the
+    validation metrics at its end). ``verbose=1`` when stdout is not a terminal
+    (a log file, CI), a terminal that reports no width, or tqdm is missing, and
+    ``verbose=2``: only the line per epoch, ``"Epoch 3/20 - 2.5s - loss: ...
+    - val_accuracy: ..."``. ``verbose=0``: nothing. tqdm is optional
+    (``pip install tqdm``).
     """
 
     order = -10  # its epoch line comes before other callbacks' messages
@@ -52,7 +61,7 @@ class ProgressBar(Callback):
         self._bar = None
 
     def on_train_begin(self, logs=None):
-        self._tqdm = _tqdm() if self.verbose == 1 and _interactive() else None
+        self._tqdm = _tqdm() if self.verbose == 1 and _terminal_columns() > 0 else None
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
@@ -60,7 +69,7 @@ class ProgressBar(Callback):
         self._title = f"Epoch {epoch + 1}/{(self.params or {}).get('epochs', '?')}"
         if self._tqdm is not None:
             self._bar = self._tqdm(total=(self.params or {}).get("steps"), desc=self._title,
-                                   unit="batch", file=sys.stdout, leave=True, dynamic_ncols=True)
+                                   unit="batch", file=sys.stdout, leave=False, dynamic_ncols=True)
 
     def on_train_batch_end(self, batch, logs=None):
         if self._bar is None:
@@ -76,14 +85,12 @@ class ProgressBar(Callback):
         self._bar.update(1)
 
     def on_epoch_end(self, epoch, logs=None):
-        text = format_logs(logs or {})
         if self._bar is not None:
-            self._bar.set_postfix_str(text, refresh=False)
-            self._bar.close()
+            self._bar.close()  # leave=False: the bar clears its line for the one below
             self._bar = None
-        elif self.verbose:
+        if self.verbose:
             seconds = time.perf_counter() - self._start
-            print_message(f"{self._title} - {seconds:.1f}s - {text}")
+            print_message(f"{self._title} - {seconds:.1f}s - {format_logs(logs or {})}")
 
     def on_train_end(self, logs=None):
         if self._bar is not None:  # an epoch cut short (TerminateOnNaN, stop_training)
