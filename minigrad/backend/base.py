@@ -24,6 +24,7 @@ class Backend:
     array_types: tuple = ()
     single_device = False  # True when all arrays of this library share one device
     wraps_indices = False  # True when out-of-range integer indices wrap instead of raising
+    col2im_chunk = 0  # elements of a convolution's column gradient made at a time; 0: all
 
     def __init__(self):
         self._rng = np.random.default_rng(0)
@@ -78,6 +79,38 @@ class Backend:
         update = M / den
         update *= step
         p -= update
+
+    def windows(self, x, kernel, stride, dilation, out_size):
+        """The sliding windows of a channels-last (N, H, W, C) array, as a new
+        (N, OH, OW, kh, kw, C) array: ``out[n, p, q, i, j, c] = x[n, p sh + i dh, q sw +
+        j dw, c]``, im2col's rows. Here one strided slice per kernel offset, stacked."""
+        (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
+        parts = [x[:, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw, :]
+                 for i in range(kh) for j in range(kw)]
+        return self.xp.reshape(self.xp.stack(parts, axis=3),
+                               (x.shape[0], oh, ow, kh, kw, x.shape[3]))
+
+    def add_to_first_maxima(self, gx, x, y, gy, offsets, overlapping):
+        """Max pooling's backward, in place in ``gx`` (zeros of ``x``'s shape): for each
+        window offset ``(rows, cols)`` in row-major order, ``gy`` goes to ``x[:, :, rows,
+        cols]`` where that equals the window's maximum ``y`` and no earlier offset's
+        did, so each window's first maximum takes its gradient; ``overlapping`` windows
+        add up."""
+        xp, taken = self.xp, None
+        for r, c in offsets:
+            hit = x[:, :, r, c] == y
+            if taken is not None:
+                hit = xp.logical_and(hit, xp.logical_not(taken))
+            part = xp.where(hit, gy, xp.zeros_like(gy))
+            if overlapping:
+                gx[:, :, r, c] += part
+            else:
+                gx[:, :, r, c] = part
+            taken = hit if taken is None else xp.logical_or(taken, hit)
+
+    def sum_rows(self, a):
+        """The sum of the rows of a 2-D array, ``sum(a, axis=0)``."""
+        return self.xp.sum(a, axis=0)
 
     def softmax_nll(self, x, labels):
         """Softmax cross-entropy of (N, C) logits against (N,) integer labels: returns

@@ -98,3 +98,63 @@ def test_adam_update_matches_the_generic_kernel_and_the_formula(device, monkeypa
     p64 = p64 - step * M64 / (np.sqrt(V64) + eps)
     for got, expected in zip(results[0], (p64, M64, V64)):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("channels, kernel, stride, dilation", [
+    (1, (3, 3), (1, 1), (1, 1)),    # one channel: numpy copies a slice per offset
+    (3, (3, 2), (2, 1), (1, 2)),    # several: one copy of a strided view
+])
+def test_windows_are_the_receptive_fields(device, channels, kernel, stride, dilation):
+    b, generic = _both(device)
+    x = np.random.default_rng(5).standard_normal((2, 7, 6, channels)).astype(np.float32)
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    out = ((7 - dh * (kh - 1) - 1) // sh + 1, (6 - dw * (kw - 1) - 1) // sw + 1)
+    expected = np.empty((2, *out, kh, kw, channels), np.float32)
+    for p in range(out[0]):
+        for q in range(out[1]):
+            for i in range(kh):
+                for j in range(kw):
+                    expected[:, p, q, i, j] = x[:, p * sh + i * dh, q * sw + j * dw]
+    for windows in (b.windows, generic("windows")):
+        got = windows(_on(device, x), kernel, stride, dilation, out)
+        np.testing.assert_array_equal(backend.to_numpy(got), expected)
+
+
+def test_sum_rows_is_the_column_sum(device):
+    b, generic = _both(device)
+    a = np.random.default_rng(6).standard_normal((1000, 7)).astype(np.float32)
+    for sum_rows in (b.sum_rows, generic("sum_rows")):
+        got = sum_rows(_on(device, a))
+        assert got.dtype == _on(device, a).dtype and got.shape == (7,)
+        np.testing.assert_allclose(backend.to_numpy(got), a.astype(np.float64).sum(0),
+                                   rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("overlapping", [False, True])
+def test_add_to_first_maxima_gives_each_window_gradient_to_its_first_maximum(device,
+                                                                             overlapping):
+    """2x2 windows (stride 2, or 1 where they overlap) of small integers, so that most
+    windows hold tied maxima: each gy goes to the first in row-major order, and an
+    element chosen by several windows collects all their gradients."""
+    b, generic = _both(device)
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 3, (2, 3, 6, 6)).astype(np.float32)
+    s = 1 if overlapping else 2
+    n = (6 - 2) // s + 1
+    offsets = [(slice(i, i + s * (n - 1) + 1, s), slice(j, j + s * (n - 1) + 1, s))
+               for i in range(2) for j in range(2)]
+    y = np.stack([x[:, :, r, c] for r, c in offsets]).max(0)
+    gy = rng.standard_normal(y.shape).astype(np.float32)
+    expected = np.zeros_like(x)
+    for p in range(n):
+        for q in range(n):
+            window = x[:, :, p * s:p * s + 2, q * s:q * s + 2].reshape(2, 3, 4)
+            first = window.argmax(-1)  # the first maximum in row-major order
+            for nn in range(2):
+                for cc in range(3):
+                    i, j = divmod(first[nn, cc], 2)
+                    expected[nn, cc, p * s + i, q * s + j] += gy[nn, cc, p, q]
+    for add in (b.add_to_first_maxima, generic("add_to_first_maxima")):
+        gx = _on(device, np.zeros_like(x))
+        add(gx, _on(device, x), _on(device, y), _on(device, gy), offsets, overlapping)
+        np.testing.assert_allclose(backend.to_numpy(gx), expected, rtol=1e-6, atol=1e-6)

@@ -114,6 +114,9 @@ CASES = {
                                            training=True), one(4, 3)),
     "conv2d": DtypeCase(lambda k, x: F.conv2d(x, k(np.ones((2, 1, 3, 3))), k(np.ones(2)),
                                               padding=1), one(1, 1, 4, 4)),
+    "conv2d_relu": DtypeCase(lambda k, x: F.conv2d_relu(x, k(np.ones((2, 1, 3, 3))),
+                                                        k(np.ones(2)), padding=1),
+                             one(1, 1, 4, 4)),
     "conv_transpose2d": DtypeCase(
         lambda k, x: F.conv_transpose2d(x, k(np.ones((1, 2, 3, 3))), k(np.ones(2))),
         one(1, 1, 3, 3)),
