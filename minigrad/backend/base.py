@@ -24,7 +24,7 @@ class Backend:
     array_types: tuple = ()
     single_device = False  # True when all arrays of this library share one device
     wraps_indices = False  # True when out-of-range integer indices wrap instead of raising
-    col2im_chunk = 0  # elements of a convolution's column gradient made at a time; 0: all
+    col2im_chunk = 0  # elements of output gradient per chunk of a conv's dx; 0: all at once
 
     def __init__(self):
         self._rng = np.random.default_rng(0)
@@ -84,20 +84,21 @@ class Backend:
         """The sliding windows of a channels-last (N, H, W, C) array, as a new
         (N, OH, OW, kh, kw, C) array: ``out[n, p, q, i, j, c] = x[n, p sh + i dh, q sw +
         j dw, c]``, im2col's rows. Here one strided slice per kernel offset, stacked."""
-        (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
-        parts = [x[:, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw, :]
-                 for i in range(kh) for j in range(kw)]
+        offsets = window_offsets(kernel, stride, dilation, out_size)
+        parts = [x[:, r, c, :] for r, c in offsets]
         return self.xp.reshape(self.xp.stack(parts, axis=3),
-                               (x.shape[0], oh, ow, kh, kw, x.shape[3]))
+                               (x.shape[0], *out_size, *kernel, x.shape[3]))
 
-    def add_to_first_maxima(self, gx, x, y, gy, offsets, overlapping):
-        """Max pooling's backward, in place in ``gx`` (zeros of ``x``'s shape): for each
-        window offset ``(rows, cols)`` in row-major order, ``gy`` goes to ``x[:, :, rows,
-        cols]`` where that equals the window's maximum ``y`` and no earlier offset's
-        did, so each window's first maximum takes its gradient; ``overlapping`` windows
-        add up."""
+    def max_pool_grad(self, x, y, gy, kernel, stride, dilation):
+        """dx of max pooling: x (N, C, H, W) as pooled (padding included), y its window
+        maxima; each gy[n, c, p, q] goes to the first element of its window, in row-major
+        order, that equals y[n, c, p, q], and where windows overlap an element collects
+        the gradients of every window that chose it. A new array of x's shape (and, on
+        numpy, memory layout)."""
         xp, taken = self.xp, None
-        for r, c in offsets:
+        gx = xp.zeros_like(x)
+        overlapping = any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+        for r, c in window_offsets(kernel, stride, dilation, y.shape[2:]):
             hit = x[:, :, r, c] == y
             if taken is not None:
                 hit = xp.logical_and(hit, xp.logical_not(taken))
@@ -107,6 +108,7 @@ class Backend:
             else:
                 gx[:, :, r, c] = part
             taken = hit if taken is None else xp.logical_or(taken, hit)
+        return gx
 
     def sum_rows(self, a):
         """The sum of the rows of a 2-D array, ``sum(a, axis=0)``."""
@@ -196,6 +198,15 @@ class Backend:
         mask = self.xp.astype(self.keep_mask(shape, keep_prob, device), dtype)
         mask *= 1.0 / keep_prob
         return mask
+
+
+def window_offsets(kernel, stride, dilation, out_size):
+    """(rows, cols) slices of a (padded) image read by each kernel offset (i, j) of a
+    sliding window, in row-major order; each has the output's spatial shape."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
+    rows = [slice(i * dh, i * dh + sh * (oh - 1) + 1, sh) for i in range(kh)]
+    cols = [slice(j * dw, j * dw + sw * (ow - 1) + 1, sw) for j in range(kw)]
+    return [(r, c) for r in rows for c in cols]
 
 
 class UfuncKernels:

@@ -7,7 +7,7 @@ import os
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from minigrad.backend.base import Backend, UfuncKernels
+from minigrad.backend.base import Backend, UfuncKernels, window_offsets
 
 
 HEAP_TOP_PAD = 256 << 20
@@ -43,9 +43,9 @@ class NumpyBackend(UfuncKernels, Backend):
     # Adam in slices of 64K elements (256 KB in float32): about 3% off minigrad's
     # optimizer phase, 13% off the numpy program's flat one (docs/performance.md)
     adam_chunk = 65536
-    # a convolution's input gradient in chunks of 1 MB of float32 column gradient, added
-    # back while in the cache (docs/performance.md)
-    col2im_chunk = 1 << 18
+    # a convolution's input gradient in chunks of 512 KB of float32 output gradient,
+    # which keeps the chunk's input gradient in the cache (docs/performance.md)
+    col2im_chunk = 1 << 17
 
     def __init__(self):
         super().__init__()
@@ -78,42 +78,46 @@ class NumpyBackend(UfuncKernels, Backend):
         return grad
 
     def windows(self, x, kernel, stride, dilation, out_size):
-        (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
-        out = np.empty((x.shape[0], oh, ow, kh, kw, x.shape[3]), x.dtype)
+        out = np.empty((x.shape[0], *out_size, *kernel, x.shape[3]), x.dtype)
         if x.shape[3] == 1:
             # numpy's copy loops run along the last axis: with one channel, a slice per
             # kernel offset makes them run along the output rows (3x faster)
-            for i in range(kh):
-                for j in range(kw):
-                    out[:, :, :, i, j, :] = x[:, i * dh:i * dh + sh * (oh - 1) + 1:sh,
-                                              j * dw:j * dw + sw * (ow - 1) + 1:sw, :]
+            for (i, j), (r, c) in zip(np.ndindex(*kernel),
+                                      window_offsets(kernel, stride, dilation, out_size)):
+                out[:, :, :, i, j, :] = x[:, r, c, :]
             return out
         # one copy of a strided view of every window (3x faster than a slice per offset)
-        n, h, w, c = x.strides
+        (sh, sw), (dh, dw), (n, h, w, c) = stride, dilation, x.strides
         np.copyto(out, as_strided(x, out.shape, (n, h * sh, w * sw, h * dh, w * dw, c),
                                   writeable=False))
         return out
 
-    def add_to_first_maxima(self, gx, x, y, gy, offsets, overlapping):
-        # the generic passes with out= buffers: "free" marks the windows whose maximum
-        # no earlier offset has taken (2.2x faster than the generic form for the CNN's
-        # first pooling); gy first takes y's memory layout, which x and gx share
-        if gy.strides != y.strides:
+    def max_pool_grad(self, x, y, gy, kernel, stride, dilation):
+        (kh, kw), (oh, ow) = kernel, y.shape[2:]
+        if tuple(stride) != tuple(kernel) or tuple(dilation) != (1, 1):
+            return super().max_pool_grad(x, y, gy, kernel, stride, dilation)
+        # Windows that tile the image: seen as two more axes of x, (N, C, OH, kh, OW, kw),
+        # the compare with y and the product with gy each run once along the memory,
+        # where a slice per kernel offset would stride through it kh*kw times (2x faster
+        # for the CNN's first pooling, channels-last).
+        if gy.strides != y.strides:  # y's memory layout (x's), else the product crawls
             gy, given = np.empty_like(y), gy
             gy[...] = given
-        hit, free = np.empty_like(y, dtype=bool), np.empty_like(y, dtype=bool)
-        for k, (r, c) in enumerate(offsets):
-            np.equal(x[:, :, r, c], y, out=hit)
-            if k:
-                np.logical_and(hit, free, out=hit)
-            if overlapping:
-                gx[:, :, r, c] += np.multiply(gy, hit)
-            else:
-                np.multiply(gy, hit, out=gx[:, :, r, c])
-            if k == 0:
-                np.logical_not(hit, out=free)
-            elif k + 1 < len(offsets):
-                np.logical_xor(free, hit, out=free)
+        n, c = x.shape[:2]
+        gx = np.empty_like(x)
+        gx[:, :, oh * kh:, :] = 0  # rows and columns that no window covers
+        gx[:, :, :, ow * kw:] = 0
+        tiled = (n, c, oh, kh, ow, kw)
+        hit = x[:, :, :oh * kh, :ow * kw].reshape(tiled) == y[:, :, :, None, :, None]
+        parts = [hit[:, :, :, i, :, j] for i, j in np.ndindex(kh, kw)]
+        free = np.logical_not(parts[0])  # windows whose first maximum is still to come
+        for k, part in enumerate(parts[1:], 2):
+            np.logical_and(part, free, out=part)
+            if k < len(parts):
+                np.logical_xor(free, part, out=free)
+        np.multiply(hit, gy[:, :, :, None, :, None],
+                    out=gx[:, :, :oh * kh, :ow * kw].reshape(tiled, copy=False))
+        return gx
 
     def sum_rows(self, a):
         # as a product with ones (BLAS's gemv): for the tall gradient of a convolution's

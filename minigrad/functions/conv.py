@@ -18,6 +18,7 @@ import dataclasses
 import math
 
 from minigrad import backend
+from minigrad.backend.base import window_offsets
 from minigrad.core import Function, as_variable, constant, recording
 from minigrad.functions.array import reshape, transpose
 from minigrad.functions.linalg import matmul
@@ -78,11 +79,7 @@ class Window:
     def offsets(self):
         """(rows, cols) slices of the padded input read by each kernel offset
         (i, j), in row-major order; each has the output's spatial shape."""
-        (kh, kw), (sh, sw), (dh, dw) = self.kernel, self.stride, self.dilation
-        oh, ow = self.out_size
-        rows = [slice(i * dh, i * dh + sh * (oh - 1) + 1, sh) for i in range(kh)]
-        cols = [slice(j * dw, j * dw + sw * (ow - 1) + 1, sw) for j in range(kw)]
-        return [(r, c) for r in rows for c in cols]
+        return window_offsets(self.kernel, self.stride, self.dilation, self.out_size)
 
     def interior(self):
         """(rows, cols) slices of the padded input that hold the input itself."""
@@ -200,26 +197,25 @@ def _array_rows(g, xp):
 
 
 def _array_grad_input(g_rows, W, window, xp):
-    """dx of a convolution on arrays, col2im(g K^T) with K the kernel matrix: the
-    columns' gradient added back onto the padded input with one strided add per
-    kernel offset. Made in chunks of whole images of at most the backend's
-    ``col2im_chunk`` elements (0: all at once), so that on the CPU each chunk is
-    still in the cache when its kh*kw adds read it."""
+    """dx of a convolution on arrays: for each kernel offset k, g W_k (the output
+    gradient times the offset's (out, C) block) added into the padded input at the
+    offset's rows and columns; each product is contiguous, so each add runs along
+    whole rows of OW*C values (col2im without the (N*OH*OW, kh*kw*C) intermediate,
+    whose adds would run along runs of C). In chunks of whole images of at most the
+    backend's ``col2im_chunk`` elements of g (0: all at once), so that on the CPU a
+    chunk's rows of the input gradient are still in the cache for the next offset."""
     w, (n_out, c) = window, W.shape[:2]
     oh, ow = w.out_size
     n = g_rows.shape[0] // (oh * ow)
-    per_image = oh * ow * w.size * c
     budget = backend.backend_of(g_rows).col2im_chunk
-    step = max(1, budget // per_image) if budget else n
-    images = xp.reshape(g_rows, (n, oh * ow, n_out))
-    kernel_t = xp.permute_dims(_kernel_matrix(W, xp), (1, 0))  # (out, kh*kw*C)
+    step = max(1, budget // (oh * ow * n_out)) if budget else n
+    blocks = xp.reshape(xp.permute_dims(W, (2, 3, 0, 1)), (w.size, n_out, c))
     buf = backend.zeros((n, *w.padded_size, c), g_rows.dtype, like=g_rows)
     for lo in range(0, n, step):
         hi = min(lo + step, n)
-        part = xp.matmul(xp.reshape(images[lo:hi, ...], (-1, n_out)), kernel_t)
-        part = xp.reshape(part, (hi - lo, oh, ow, w.size, c))
+        g = g_rows[lo * oh * ow:hi * oh * ow, ...]
         for k, (r, cc) in enumerate(w.offsets()):
-            buf[lo:hi, r, cc, :] += part[:, :, :, k, :]
+            buf[lo:hi, r, cc, :] += xp.reshape(xp.matmul(g, blocks[k, ...]), (hi - lo, oh, ow, c))
     rows, cols = w.interior()
     return xp.permute_dims(buf[:, rows, cols, :], (0, 3, 1, 2))
 

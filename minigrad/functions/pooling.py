@@ -87,7 +87,7 @@ class MaxPool2d(Function):
         x = self.inputs[0].data
         if self.choice is None:
             if not recording():
-                return constant(_grad_to_first_maxima(gy.data, x, self.y, self.window, self.xp))
+                return constant(_grad_to_first_maxima(gy.data, x, self.y, self.window))
             self.choice = self._choice(x)
         return MaxPool2dGrad(self.window, self.choice, x)(gy)
 
@@ -165,17 +165,12 @@ def _first_maxima(xpad, y, window, xp):
         yield hit
 
 
-def _grad_to_first_maxima(gy, x, y, window, xp):
+def _grad_to_first_maxima(gy, x, y, window):
     """dx of max pooling on arrays: each gy[n, c, p, q] added at its window's first
-    maximum (the backend's ``add_to_first_maxima``; a new array with x's memory
-    layout when x is not padded)."""
+    maximum (the backend's ``max_pool_grad``)."""
     w = window
-    if w.padded:
-        gx = backend.zeros((*gy.shape[:2], *w.padded_size), gy.dtype, like=gy)
-    else:
-        gx = xp.zeros_like(x)  # numpy keeps the input's memory layout
-    backend.backend_of(gy).add_to_first_maxima(gx, _padded(x, w, -math.inf), y, gy,
-                                               w.offsets(), w.overlapping)
+    gx = backend.backend_of(gy).max_pool_grad(_padded(x, w, -math.inf), y, gy, w.kernel,
+                                              w.stride, w.dilation)
     rows, cols = w.interior()
     return gx[:, :, rows, cols] if w.padded else gx
 

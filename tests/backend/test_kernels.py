@@ -130,31 +130,41 @@ def test_sum_rows_is_the_column_sum(device):
                                    rtol=1e-5, atol=1e-4)
 
 
-@pytest.mark.parametrize("overlapping", [False, True])
-def test_add_to_first_maxima_gives_each_window_gradient_to_its_first_maximum(device,
-                                                                             overlapping):
-    """2x2 windows (stride 2, or 1 where they overlap) of small integers, so that most
-    windows hold tied maxima: each gy goes to the first in row-major order, and an
-    element chosen by several windows collects all their gradients."""
+@pytest.mark.parametrize("kernel, stride, size", [
+    ((2, 2), (2, 2), 7),   # windows that tile the image (the odd row and column uncovered)
+    ((3, 2), (3, 2), 6),
+    ((2, 2), (1, 1), 6),   # overlapping windows
+    ((2, 2), (3, 3), 7),   # gaps between the windows
+])
+def test_max_pool_grad_gives_each_window_gradient_to_its_first_maximum(device, kernel, stride,
+                                                                       size):
+    """Windows over small integers, so that most of them hold tied maxima: each gy goes
+    to the first in row-major order, and an element chosen by several windows collects
+    all their gradients."""
     b, generic = _both(device)
     rng = np.random.default_rng(7)
-    x = rng.integers(0, 3, (2, 3, 6, 6)).astype(np.float32)
-    s = 1 if overlapping else 2
-    n = (6 - 2) // s + 1
-    offsets = [(slice(i, i + s * (n - 1) + 1, s), slice(j, j + s * (n - 1) + 1, s))
-               for i in range(2) for j in range(2)]
-    y = np.stack([x[:, :, r, c] for r, c in offsets]).max(0)
+    x = rng.integers(0, 3, (2, 3, size, size)).astype(np.float32)
+    (kh, kw), (sh, sw) = kernel, stride
+    oh, ow = (size - kh) // sh + 1, (size - kw) // sw + 1
+    windows = np.stack([x[:, :, p * sh:p * sh + kh, q * sw:q * sw + kw].reshape(2, 3, -1)
+                        for p in range(oh) for q in range(ow)], axis=2)
+    y = windows.max(-1).reshape(2, 3, oh, ow)
     gy = rng.standard_normal(y.shape).astype(np.float32)
     expected = np.zeros_like(x)
-    for p in range(n):
-        for q in range(n):
-            window = x[:, :, p * s:p * s + 2, q * s:q * s + 2].reshape(2, 3, 4)
-            first = window.argmax(-1)  # the first maximum in row-major order
-            for nn in range(2):
-                for cc in range(3):
-                    i, j = divmod(first[nn, cc], 2)
-                    expected[nn, cc, p * s + i, q * s + j] += gy[nn, cc, p, q]
-    for add in (b.add_to_first_maxima, generic("add_to_first_maxima")):
-        gx = _on(device, np.zeros_like(x))
-        add(gx, _on(device, x), _on(device, y), _on(device, gy), offsets, overlapping)
+    first = windows.argmax(-1).reshape(2, 3, oh, ow)  # the first maximum in row-major order
+    for index in np.ndindex(*y.shape):
+        nn, cc, p, q = index
+        i, j = divmod(first[index], kw)
+        expected[nn, cc, p * sh + i, q * sw + j] += gy[index]
+    for grad in (b.max_pool_grad, generic("max_pool_grad")):
+        gx = grad(_on(device, x), _on(device, y), _on(device, gy), kernel, stride, (1, 1))
         np.testing.assert_allclose(backend.to_numpy(gx), expected, rtol=1e-6, atol=1e-6)
+        assert gx.dtype == _on(device, x).dtype
+
+
+def test_max_pool_grad_keeps_a_channels_last_layout():
+    x = np.random.default_rng(8).standard_normal((2, 5, 5, 4)).astype(np.float32)
+    x = x.transpose(0, 3, 1, 2)  # NCHW seen over channels-last memory
+    y = np.maximum.reduce([x[:, :, i:4:2, j:4:2] for i in range(2) for j in range(2)])
+    gx = backend.get_backend("cpu").max_pool_grad(x, y, np.ones_like(y), (2, 2), (2, 2), (1, 1))
+    assert gx.strides == x.strides
