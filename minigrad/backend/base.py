@@ -110,6 +110,11 @@ class Backend:
             taken = hit if taken is None else xp.logical_or(taken, hit)
         return gx
 
+    def matmul_tn(self, a, b):
+        """``a^T b`` for two matrices with the same (long) first axis: a reduction over
+        their rows, such as a weight gradient."""
+        return self.xp.matmul(self.xp.permute_dims(a, (1, 0)), b)
+
     def sum_rows(self, a):
         """The sum of the rows of a 2-D array, ``sum(a, axis=0)``."""
         return self.xp.sum(a, axis=0)

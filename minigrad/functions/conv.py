@@ -221,8 +221,8 @@ def _array_grad_input(g_rows, W, window, xp):
 
 
 def _array_grad_weight(columns, g_rows, window, channels, xp):
-    """dW = columns^T g as an (out, C, kh, kw) array."""
-    gW = xp.matmul(xp.permute_dims(columns, (1, 0)), g_rows)
+    """dW = columns^T g (the backend's ``matmul_tn``) as an (out, C, kh, kw) array."""
+    gW = backend.backend_of(g_rows).matmul_tn(columns, g_rows)
     return xp.permute_dims(xp.reshape(gW, (*window.kernel, channels, -1)), (3, 2, 0, 1))
 
 
@@ -292,7 +292,8 @@ class Conv2d(Function):
     offset k) (transposed convolution), dW = columns^T gy (Conv2dGradWeight,
     reusing the saved columns), db = sum of gy over N, OH, OW. When the backward
     pass is not recorded, the three are computed on the arrays: one product per
-    kernel offset added straight into dx, and db as the backend's ``sum_rows``.
+    kernel offset added straight into dx, dW by the backend's ``matmul_tn`` and db
+    by its ``sum_rows``.
     """
 
     def __init__(self, window):

@@ -168,3 +168,13 @@ def test_max_pool_grad_keeps_a_channels_last_layout():
     y = np.maximum.reduce([x[:, :, i:4:2, j:4:2] for i in range(2) for j in range(2)])
     gx = backend.get_backend("cpu").max_pool_grad(x, y, np.ones_like(y), (2, 2), (2, 2), (1, 1))
     assert gx.strides == x.strides
+
+
+@pytest.mark.parametrize("columns", [3, 40])  # either orientation of the product
+def test_matmul_tn_is_the_transposed_product(device, columns):
+    b, generic = _both(device)
+    rng = np.random.default_rng(9)
+    x, g = rng.standard_normal((500, columns)), rng.standard_normal((500, 7))
+    for matmul_tn in (b.matmul_tn, generic("matmul_tn")):
+        got = backend.to_numpy(matmul_tn(_on(device, x), _on(device, g)))
+        np.testing.assert_allclose(got, x.T @ g, rtol=1e-12, atol=1e-12)
