@@ -24,7 +24,6 @@ class Backend:
     array_types: tuple = ()
     single_device = False  # True when all arrays of this library share one device
     wraps_indices = False  # True when out-of-range integer indices wrap instead of raising
-    col2im_chunk = 0  # elements of output gradient per chunk of a conv's dx; 0: all at once
 
     def __init__(self):
         self._rng = np.random.default_rng(0)

@@ -43,9 +43,6 @@ class NumpyBackend(UfuncKernels, Backend):
     # Adam in slices of 64K elements (256 KB in float32): about 3% off minigrad's
     # optimizer phase, 13% off the numpy program's flat one (docs/performance.md)
     adam_chunk = 65536
-    # a convolution's input gradient in chunks of 512 KB of float32 output gradient,
-    # which keeps the chunk's input gradient in the cache (docs/performance.md)
-    col2im_chunk = 1 << 17
 
     def __init__(self):
         super().__init__()
@@ -131,9 +128,13 @@ class NumpyBackend(UfuncKernels, Backend):
         return (b.T @ a).T
 
     def sum_rows(self, a):
-        # as a product with ones (BLAS's gemv): for the tall gradient of a convolution's
-        # output, (86528, 32), 8x faster than a.sum(axis=0), which adds row after row
-        return np.ones(a.shape[0], a.dtype) @ a
+        # numpy adds up the rows of a C-contiguous array one after the other, each a
+        # loop as short as a row; seen as rows 64 times longer, then folded, 5x faster
+        # for a convolution's (86528, 32) output gradient (no BLAS: its threads stall
+        # on a busy machine)
+        m = a.shape[0] - a.shape[0] % 64
+        total = a[:m].reshape(-1, 64 * a.shape[1]).sum(0).reshape(64, -1).sum(0)
+        return total + a[m:].sum(0) if m < a.shape[0] else total
 
     def scatter_add(self, target, key, values) -> None:
         np.add.at(target, key, values)

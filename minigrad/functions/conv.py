@@ -199,23 +199,15 @@ def _array_rows(g, xp):
 def _array_grad_input(g_rows, W, window, xp):
     """dx of a convolution on arrays: for each kernel offset k, g W_k (the output
     gradient times the offset's (out, C) block) added into the padded input at the
-    offset's rows and columns; each product is contiguous, so each add runs along
+    offset's rows and columns. Each product is contiguous, so each add runs along
     whole rows of OW*C values (col2im without the (N*OH*OW, kh*kw*C) intermediate,
-    whose adds would run along runs of C). In chunks of whole images of at most the
-    backend's ``col2im_chunk`` elements of g (0: all at once), so that on the CPU a
-    chunk's rows of the input gradient are still in the cache for the next offset."""
+    whose adds would run along runs of C)."""
     w, (n_out, c) = window, W.shape[:2]
-    oh, ow = w.out_size
-    n = g_rows.shape[0] // (oh * ow)
-    budget = backend.backend_of(g_rows).col2im_chunk
-    step = max(1, budget // (oh * ow * n_out)) if budget else n
+    n = g_rows.shape[0] // (w.out_size[0] * w.out_size[1])
     blocks = xp.reshape(xp.permute_dims(W, (2, 3, 0, 1)), (w.size, n_out, c))
     buf = backend.zeros((n, *w.padded_size, c), g_rows.dtype, like=g_rows)
-    for lo in range(0, n, step):
-        hi = min(lo + step, n)
-        g = g_rows[lo * oh * ow:hi * oh * ow, ...]
-        for k, (r, cc) in enumerate(w.offsets()):
-            buf[lo:hi, r, cc, :] += xp.reshape(xp.matmul(g, blocks[k, ...]), (hi - lo, oh, ow, c))
+    for k, (r, cc) in enumerate(w.offsets()):
+        buf[:, r, cc, :] += xp.reshape(xp.matmul(g_rows, blocks[k, ...]), (n, *w.out_size, c))
     rows, cols = w.interior()
     return xp.permute_dims(buf[:, rows, cols, :], (0, 3, 1, 2))
 

@@ -225,19 +225,3 @@ def test_pytorchs_positional_groups_is_refused_not_read_as_dilation():
         F.conv_transpose2d(x, W, None, 1, 0, 0, 2)  # PyTorch: groups=2
     assert F.conv_transpose2d(x, W, None, 1, 0, 0, dilation=2).shape == (1, 1, 7, 7)
 
-
-def test_input_gradient_does_not_depend_on_the_chunk_size(device, monkeypatch):
-    """The first-order input gradient is made in chunks of whole images (the backend's
-    col2im_chunk elements): one image at a time gives the numbers of all at once."""
-    rng = np.random.default_rng(3)
-    x0, W0 = rng.standard_normal((5, 3, 6, 6)), rng.standard_normal((4, 3, 3, 3))
-    g = rng.standard_normal((5, 4, 3, 3))
-    b = minigrad.backend.get_backend(device)
-    grads = []
-    for chunk in (0, 1):
-        monkeypatch.setattr(b, "col2im_chunk", chunk, raising=False)
-        x = Variable(x0, device=device)
-        F.conv2d(x, Variable(W0, device=device), stride=2, padding=1).backward(
-            Variable(g, device=device))
-        grads.append(x.grad.numpy())
-    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12, atol=1e-12)
