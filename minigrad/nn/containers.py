@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from minigrad import backend, config
-from minigrad.nn.dense import Dense
+from minigrad.nn import fusion
 from minigrad.nn.module import Module
 
 __all__ = ["Sequential"]
@@ -53,23 +53,11 @@ class Sequential(Module):
         return layers[index]
 
     def forward(self, x):
-        """The layers in order. In training, a ``Dense(activation="relu")`` followed by
-        a ``Dropout`` runs as one node (``F.linear_relu_dropout``: the same numbers and
-        random draws, one pass fewer over the activations each way)."""
+        """The layers in order; neighbours that :mod:`minigrad.nn.fusion` knows how to
+        fuse run as one node (the same numbers and random draws)."""
         d = self.__dict__
         d["_input_shape"] = tuple(x.shape[1:])
-        layers = [d[name] for name in d["_modules"]]
-        i, n = 0, len(layers)
-        while i < n:
-            layer = layers[i]
-            rate = layer.fuses_with(layers[i + 1]) if i + 1 < n and isinstance(layer, Dense) else 0
-            if rate:
-                x = layer._forward(x, rate)
-                i += 2
-            else:
-                x = layer(x)
-                i += 1
-        return x
+        return fusion.apply([d[name] for name in d["_modules"]], x)
 
     def summary(self, input_shape=None, print_fn=print):
         """Print each layer, its output shape and parameter count, as Keras'
