@@ -114,9 +114,10 @@ class Backend:
         their rows, such as a weight gradient."""
         return self.xp.matmul(self.xp.permute_dims(a, (1, 0)), b)
 
-    def sum_rows(self, a):
-        """The sum of the rows of a 2-D array, ``sum(a, axis=0)``."""
-        return self.xp.sum(a, axis=0)
+    def channel_sum(self, g):
+        """The sum of an (N, C, H, W) array over every axis but C (a convolution's
+        bias gradient)."""
+        return self.xp.sum(g, axis=(0, 2, 3))
 
     def softmax_nll(self, x, labels):
         """Softmax cross-entropy of (N, C) logits against (N,) integer labels: returns

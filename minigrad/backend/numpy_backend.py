@@ -127,14 +127,17 @@ class NumpyBackend(UfuncKernels, Backend):
             return a.T @ b
         return (b.T @ a).T
 
-    def sum_rows(self, a):
-        # numpy adds up the rows of a C-contiguous array one after the other, each a
-        # loop as short as a row; seen as rows 64 times longer, then folded, 5x faster
-        # for a convolution's (86528, 32) output gradient (no BLAS: its threads stall
-        # on a busy machine)
-        m = a.shape[0] - a.shape[0] % 64
-        total = a[:m].reshape(-1, 64 * a.shape[1]).sum(0).reshape(64, -1).sum(0)
-        return total + a[m:].sum(0) if m < a.shape[0] else total
+    def channel_sum(self, g):
+        rows = g.transpose(0, 2, 3, 1)
+        if not rows.flags.c_contiguous:
+            return g.sum(axis=(0, 2, 3))
+        # Channels-last in memory (what conv2d makes): numpy would add one row of C
+        # values after the other, each a loop as short as C; seen as rows 64 times
+        # longer, then folded, 6x faster for the CNN's (128, 32, 26, 26) gradient
+        rows = rows.reshape(-1, g.shape[1])
+        m = rows.shape[0] - rows.shape[0] % 64
+        total = rows[:m].reshape(-1, 64 * g.shape[1]).sum(0).reshape(64, -1).sum(0)
+        return total + rows[m:].sum(0) if m < rows.shape[0] else total
 
     def scatter_add(self, target, key, values) -> None:
         np.add.at(target, key, values)

@@ -285,7 +285,7 @@ class Conv2d(Function):
     reusing the saved columns), db = sum of gy over N, OH, OW. When the backward
     pass is not recorded, the three are computed on the arrays: one product per
     kernel offset added straight into dx, dW by the backend's ``matmul_tn`` and db
-    by its ``sum_rows``.
+    by its ``channel_sum``.
     """
 
     def __init__(self, window):
@@ -308,14 +308,16 @@ class Conv2d(Function):
             rows = _rows(gy)
             gx = _grad_input(rows, W, self.window) if need[0] else None
             gW = Conv2dGradWeight(self.window, self.columns)(x, rows) if need[1] else None
-            gb = sum(rows, axis=0) if has_bias and need[2] else None
+            # db from gy as it came (N, C, OH, OW), not from its rows: CuPy reduces a
+            # tall matrix down its columns with one block per column (docs/performance.md)
+            gb = sum(gy, axis=(0, 2, 3)) if has_bias and need[2] else None
         else:
             xp = self.xp
             rows = _array_rows(gy.data, xp)
             gx = constant(_array_grad_input(rows, W.data, self.window, xp)) if need[0] else None
             gW = constant(_array_grad_weight(self.columns, rows, self.window, x.shape[1], xp)) \
                 if need[1] else None
-            gb = constant(backend.backend_of(rows).sum_rows(rows)) \
+            gb = constant(backend.backend_of(rows).channel_sum(gy.data)) \
                 if has_bias and need[2] else None
         return (gx, gW, gb) if has_bias else (gx, gW)
 

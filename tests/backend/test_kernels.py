@@ -120,14 +120,19 @@ def test_windows_are_the_receptive_fields(device, channels, kernel, stride, dila
         np.testing.assert_array_equal(backend.to_numpy(got), expected)
 
 
-@pytest.mark.parametrize("rows", [1000, 64, 30])  # 15 groups of 64 and 40 more; one; none
-def test_sum_rows_is_the_column_sum(device, rows):
+@pytest.mark.parametrize("layout", ["channels_last", "channels_first"])
+@pytest.mark.parametrize("pixels", [(10, 10), (8, 8), (5, 6)])
+def test_channel_sum_sums_all_but_the_channel_axis(device, layout, pixels):
+    """Batches of 10: 1000 rows of channels (numpy adds 15 groups of 64, then 40
+    rows), 640 (10 groups), 300 (4 groups and 44 rows)."""
     b, generic = _both(device)
-    a = np.random.default_rng(6).standard_normal((rows, 7)).astype(np.float32)
-    for sum_rows in (b.sum_rows, generic("sum_rows")):
-        got = sum_rows(_on(device, a))
-        assert got.dtype == _on(device, a).dtype and got.shape == (7,)
-        np.testing.assert_allclose(backend.to_numpy(got), a.astype(np.float64).sum(0),
+    g = np.random.default_rng(6).standard_normal((10, 7, *pixels)).astype(np.float32)
+    if layout == "channels_last":
+        g = np.ascontiguousarray(g.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    for channel_sum in (b.channel_sum, generic("channel_sum")):
+        got = channel_sum(_on(device, g))
+        assert got.dtype == _on(device, g).dtype and got.shape == (7,)
+        np.testing.assert_allclose(backend.to_numpy(got), g.astype(np.float64).sum((0, 2, 3)),
                                    rtol=1e-5, atol=1e-4)
 
 
