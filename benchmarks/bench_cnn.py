@@ -137,7 +137,8 @@ class MinigradSystem:
 
     def forward(self, x, y):
         self.optimizer.zero_grad()
-        return self.F.softmax_cross_entropy(self.model(self.minigrad.Variable(x)), y)
+        x = self.minigrad.Variable(x, requires_grad=False)  # as torch.from_numpy
+        return self.F.softmax_cross_entropy(self.model(x), y)
 
     def backward(self, loss):
         loss.backward()
@@ -148,7 +149,7 @@ class MinigradSystem:
     def infer(self, x):
         self.model.eval()
         with self.minigrad.no_grad():
-            out = self.model(self.minigrad.Variable(x))
+            out = self.model(self.minigrad.Variable(x, requires_grad=False))
         self.model.train()
         return out
 
@@ -238,7 +239,8 @@ def summarize(rounds):
     """Medians per system and phase; minigrad / PyTorch per round (median, min, max)."""
     out = {"train": {}, "infer": {}, "ratios": {}}
     for name, rows in rounds["train"].items():
-        out["train"][name] = {p: statistics.median(r[i] for r in rows) for i, p in enumerate(PHASES)}
+        out["train"][name] = {p: statistics.median(r[i] for r in rows)
+                              for i, p in enumerate(PHASES)}
         totals = [sum(r) for r in rows]
         out["train"][name]["step"] = statistics.median(totals)
         out["train"][name]["step_range"] = (min(totals), max(totals))

@@ -143,17 +143,6 @@ class Backend:
                                device=self.device_of(like))
         return self.xp.reshape(labels, (-1, 1)) == classes
 
-    def relu_dropout_(self, y, keep_prob: float):
-        """ReLU then inverted dropout as one mask: ``M = 1 / keep_prob`` where ``y > 0``
-        and the element is kept, else 0, in ``y``'s dtype. Returns ``(y * M, M)``, the
-        product in ``y``'s buffer where the library can write in place. The keep mask
-        is :meth:`keep_mask`'s draw, so the random stream is the one that ``relu`` then
-        ``dropout`` would use."""
-        keep = self.keep_mask(y.shape, keep_prob, self.device_of(y))
-        mask = self.xp.astype(keep & (y > 0), y.dtype)
-        mask *= 1.0 / keep_prob
-        return y * mask, mask
-
     # -- random numbers ------------------------------------------------------
     def seed(self, seed: int) -> None:
         self._rng = np.random.default_rng(seed)
@@ -224,13 +213,6 @@ class UfuncKernels:
 
     def where_positive(self, g, y):
         return self.xp.multiply(g, y > 0)  # the bool mask is cast inside the loop
-
-    def relu_dropout_(self, y, keep_prob):
-        keep = self.keep_mask(y.shape, keep_prob, self.device_of(y))
-        keep &= y > 0
-        mask = self._scaled_keep(keep, keep_prob, y.dtype)
-        y *= mask
-        return y, mask
 
     def dropout_mask(self, shape, keep_prob, dtype, device=None):
         return self._scaled_keep(self.keep_mask(shape, keep_prob, device), keep_prob, dtype)

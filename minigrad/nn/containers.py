@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from minigrad import backend, config
-from minigrad.nn import fusion
 from minigrad.nn.module import Module
 
 __all__ = ["Sequential"]
@@ -53,11 +52,12 @@ class Sequential(Module):
         return layers[index]
 
     def forward(self, x):
-        """The layers in order; neighbours that :mod:`minigrad.nn.fusion` knows how to
-        fuse run as one node (the same numbers and random draws)."""
+        """The layers in order."""
         d = self.__dict__
         d["_input_shape"] = tuple(x.shape[1:])
-        return fusion.apply([d[name] for name in d["_modules"]], x)
+        for name in d["_modules"]:
+            x = d[name](x)
+        return x
 
     def summary(self, input_shape=None, print_fn=print):
         """Print each layer, its output shape and parameter count, as Keras'

@@ -80,11 +80,6 @@ class Dense(KernelAliases, Module):
             self.build(state[prefix + "W"].shape[0], device)
 
     def forward(self, x):
-        return self._forward(x)
-
-    def _forward(self, x, dropout_rate=0.0):
-        """``forward``; with a ``dropout_rate`` (given by :mod:`minigrad.nn.fusion` for
-        a plain ReLU followed by an active Dropout) that Dropout runs in the same node."""
         if not self.built:
             if x.ndim < 1:
                 raise ValueError(f"{self._label()}: input must have at least one axis, "
@@ -97,8 +92,6 @@ class Dense(KernelAliases, Module):
             )
         x = autocast(x, self.W)
         if self._fused_relu:
-            if dropout_rate:
-                return F.linear_relu_dropout(x, self.W, self.b, dropout_rate, training=True)
             return F.linear_relu(x, self.W, self.b)
         y = F.dense(x, self.W, self.b)
         return y if self.activation is None else self.activation(y)
