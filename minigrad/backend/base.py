@@ -61,21 +61,22 @@ class Backend:
         """``g`` where ``y > 0``, else 0 (the ReLU mask applied in one pass)."""
         return g * self.xp.astype(y > 0, g.dtype)
 
-    def adam_update_(self, p, M, V, g, k, k_m, eps, step):
-        """Adam's update on its scaled moments, in place in ``p``, ``M`` and ``V``::
+    def adam_update_(self, p, m, v, g, b1, b2, eps, step):
+        """Adam's update, in place in ``p`` and its moments ``m`` and ``v``::
 
-            V += (k g)^2;   M += k_m (k g);   p -= step * M / (sqrt(V) + eps)
+            m = b1 m + (1 - b1) g;   v = b2 v + (1 - b2) g^2;   p -= step * m / (sqrt(v) + eps)
 
-        ten passes over the arrays; the Python floats ``k``, ``k_m``, ``eps`` and
-        ``step`` carry the moments' scales and the bias corrections (see
-        :class:`minigrad.optim.Adam`)."""
-        scaled = g * k
-        V += scaled * scaled
-        scaled *= k_m
-        M += scaled
-        den = self.xp.sqrt(V)
+        twelve passes over the arrays; the Python floats ``eps`` and ``step`` carry
+        the bias corrections (see :class:`minigrad.optim.Adam`)."""
+        m *= b1
+        m += g * (1.0 - b1)
+        g2 = g * g
+        g2 *= 1.0 - b2
+        v *= b2
+        v += g2
+        den = self.xp.sqrt(v)
         den += eps
-        update = M / den
+        update = m / den
         update *= step
         p -= update
 
@@ -219,28 +220,31 @@ class UfuncKernels:
 
     adam_chunk = 0  # elements per slice in adam_update_; 0: whole arrays, as Backend does
 
-    def adam_update_(self, p, M, V, g, k, k_m, eps, step):
+    def adam_update_(self, p, m, v, g, b1, b2, eps, step):
         # Slice by slice when the arrays are longer than adam_chunk, so that a slice
-        # is still in the cache for the next of the ten passes; two slice-sized
+        # is still in the cache for the next of the twelve passes; two slice-sized
         # scratch buffers (out=) hold the intermediate results.
         n, size = p.size, self.adam_chunk
         if (not size or n <= size or not p.flags.c_contiguous
-                or not M.flags.c_contiguous or not V.flags.c_contiguous):
-            return super().adam_update_(p, M, V, g, k, k_m, eps, step)
+                or not m.flags.c_contiguous or not v.flags.c_contiguous):
+            return super().adam_update_(p, m, v, g, b1, b2, eps, step)
         xp = self.xp
-        p, M, V, g = (a.reshape(-1) for a in (p, M, V, g))
+        p, m, v, g = (a.reshape(-1) for a in (p, m, v, g))
         scratch_t, scratch_u = xp.empty(size, p.dtype), xp.empty(size, p.dtype)
         for lo in range(0, n, size):
             hi = min(lo + size, n)
-            t, u, m, v = scratch_t[:hi - lo], scratch_u[:hi - lo], M[lo:hi], V[lo:hi]
-            xp.multiply(g[lo:hi], k, out=t)
-            xp.multiply(t, t, out=u)
-            v += u
-            t *= k_m
-            m += t
-            xp.sqrt(v, out=t)
+            t, u, ms, vs, gs = (scratch_t[:hi - lo], scratch_u[:hi - lo], m[lo:hi], v[lo:hi],
+                                g[lo:hi])
+            ms *= b1
+            xp.multiply(gs, 1.0 - b1, out=t)
+            ms += t
+            xp.multiply(gs, gs, out=u)
+            u *= 1.0 - b2
+            vs *= b2
+            vs += u
+            xp.sqrt(vs, out=t)
             t += eps
-            xp.divide(m, t, out=t)
+            xp.divide(ms, t, out=t)
             t *= step
             p[lo:hi] -= t
 

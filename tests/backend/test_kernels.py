@@ -60,26 +60,26 @@ def test_adam_update_matches_the_generic_kernel_and_the_formula(device, monkeypa
     monkeypatch.setattr(b, "adam_chunk", 7, raising=False)
     rng = np.random.default_rng(3)
     p0, g = rng.standard_normal((2, 3, 10)).astype(np.float32)
-    M0 = rng.standard_normal((3, 10)).astype(np.float32)
-    V0 = rng.random((3, 10)).astype(np.float32)
+    m0 = rng.standard_normal((3, 10)).astype(np.float32)
+    v0 = rng.random((3, 10)).astype(np.float32)
     if layout == "fortran":
-        p0, g, M0, V0 = (np.asfortranarray(a) for a in (p0, g, M0, V0))
-    k, k_m, eps, step = 0.03, 2.5, 1e-3, 0.01
+        p0, g, m0, v0 = (np.asfortranarray(a) for a in (p0, g, m0, v0))
+    b1, b2, eps, step = 0.9, 0.999, 1e-3, 0.01
     results = []
     for update in (b.adam_update_, generic("adam_update_")):
-        p, M, V = (_on(device, a.copy(order="K")) for a in (p0, M0, V0))
+        p, m, v = (_on(device, a.copy(order="K")) for a in (p0, m0, v0))
         if layout == "fortran" and device == "cpu":
             assert not p.flags.c_contiguous
-        update(p, M, V, _on(device, g), k, k_m, eps, step)
-        results.append([backend.to_numpy(a) for a in (p, M, V)])
-        assert p.dtype == M.dtype == V.dtype == _on(device, p0).dtype
+        update(p, m, v, _on(device, g), b1, b2, eps, step)
+        results.append([backend.to_numpy(a) for a in (p, m, v)])
+        assert p.dtype == m.dtype == v.dtype == _on(device, p0).dtype
     for got, generic_result in zip(*results):  # the same operations in the same order
         np.testing.assert_array_equal(got, generic_result)
-    p64, g64, M64, V64 = (a.astype(np.float64) for a in (p0, g, M0, V0))
-    V64 = V64 + (k * g64) ** 2
-    M64 = M64 + k_m * k * g64
-    p64 = p64 - step * M64 / (np.sqrt(V64) + eps)
-    for got, expected in zip(results[0], (p64, M64, V64)):
+    p64, g64, m64, v64 = (a.astype(np.float64) for a in (p0, g, m0, v0))
+    m64 = b1 * m64 + (1 - b1) * g64
+    v64 = b2 * v64 + (1 - b2) * g64 * g64
+    p64 = p64 - step * m64 / (np.sqrt(v64) + eps)
+    for got, expected in zip(results[0], (p64, m64, v64)):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
