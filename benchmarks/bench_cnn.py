@@ -17,8 +17,8 @@ alternate, so a change in the machine's load hits both; each round gives its own
 Times are CPU seconds with one thread (the least disturbed by other jobs) and wall seconds
 with more, as in bench_step.py. Reported: median ms per step and phase, minigrad / PyTorch
 per round (median, min, max). Peak resident memory while training is measured apart, in a
-fresh subprocess per system (``ru_maxrss`` after a few steps, imports included), since a
-shared process has one peak. ``--threads`` (default: the usable cores) sets OpenBLAS /
+fresh subprocess per system (VmHWM after ``--memory-steps`` steps on batches of noise,
+imports included), since a shared process has one peak. ``--threads`` (default: the usable cores) sets OpenBLAS /
 OpenMP through the environment before numpy loads, and ``torch.set_num_threads``. PyTorch
 is skipped where it is not importable. The report goes to the section of the thread count
 in benchmarks/RESULTS.md (``--markdown`` for another file).
@@ -258,12 +258,13 @@ def summarize(rounds):
 
 # -- peak memory: one fresh process per system -------------------------------------------
 def rss_worker(system, args):
-    """Run in a subprocess: a few training steps of ``system``; print its peak RSS (MiB)."""
-    weights = initial_state(args.seed)[0]
-    batches, _ = data_batches(args.batch, POOL, args.seed)
+    """Run in a subprocess: a few training steps of ``system``; print its peak RSS (MiB).
+    The batches are noise of the images' shape: reading the data set would put its
+    decompression into the peak."""
+    weights, x, y = initial_state(args.seed, args.batch)
     s = make_system(system, weights, args.threads)
-    for i in range(args.memory_steps):
-        loss = s.forward(*batches[i % POOL])
+    for _ in range(args.memory_steps):
+        loss = s.forward(x, y)
         s.backward(loss)
         s.update()
     print(json.dumps({"peak_rss_mib": peak_rss_mib()}))

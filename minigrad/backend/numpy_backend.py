@@ -112,8 +112,9 @@ class NumpyBackend(UfuncKernels, Backend):
             np.logical_and(part, free, out=part)
             if k < len(parts):
                 np.logical_xor(free, part, out=free)
+        # (splitting an axis in two always gives a view, so the product lands in gx)
         np.multiply(hit, gy[:, :, :, None, :, None],
-                    out=gx[:, :, :oh * kh, :ow * kw].reshape(tiled, copy=False))
+                    out=gx[:, :, :oh * kh, :ow * kw].reshape(tiled))
         return gx
 
     def matmul_tn(self, a, b):

@@ -1,13 +1,15 @@
 """2-D convolution as one matrix product (im2col lowering), and its transpose.
 
 The forward pass copies every receptive field of the NCHW input into one row
-of a matrix, channels last (one strided slice per kernel offset, never a loop
-over pixels), so the convolution is a single large matrix product that BLAS
-runs at full speed: y = im2col(x) W + b. The gradient with respect to the
-input multiplies gy by each kernel offset's (C, out) block and adds the
-results back onto the input with one strided add per offset (col2im); dW is
-one matrix product with the saved columns. Each backward is written with
-differentiable functions, so conv2d differentiates any number of times.
+of a matrix, channels last (the backend's ``windows`` kernel: on numpy one
+copy of a strided view, never a loop over pixels), so the convolution is a
+single large matrix product that BLAS runs at full speed: y = im2col(x) W + b,
+channels-last in memory. The gradient with respect to the input multiplies gy
+by each kernel offset's (C, out) block and adds the results back onto the
+input with one strided add per offset (col2im); dW is one matrix product with
+the saved columns. Each backward has a form written with differentiable
+functions, so conv2d differentiates any number of times, and a form on arrays
+for the ordinary first-order backward pass.
 Shapes and padding follow PyTorch; ``padding="same"``/``"valid"`` follow Keras.
 Source: Chellapilla, Puri and Simard, "High Performance Convolutional Neural
 Networks for Document Processing" (2006).
@@ -326,8 +328,8 @@ class Conv2dReLU(Conv2d):
     """y = max(conv2d(x, W, b), 0) as one node: ``Conv2D(filters, ..., activation="relu")``.
 
     The ReLU runs in place on the product's buffer, and the backward takes its
-    mask from the output (y > 0 exactly where the convolution is): dz = gy where
-    y > 0, else 0, then the gradients of :class:`Conv2d`. One node, one buffer
+    mask from the output (y > 0 exactly where the convolution's value is): dz =
+    gy where y > 0, else 0, then the gradients of :class:`Conv2d`. One node, one buffer
     and one pass fewer than Conv2d and ReLU apart. Paper (ReLU): Nair & Hinton, 2010.
     """
 

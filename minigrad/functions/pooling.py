@@ -61,8 +61,8 @@ class MaxPool2d(Function):
     element of each window in row-major order (as PyTorch's CPU kernel), so it
     is not split; an element that is the chosen maximum of several overlapping
     windows collects all of their gradients. The forward keeps only y: the
-    backward finds each window's first element equal to y, offset by offset
-    (no index array), and adds gy there. ``choice`` (the index of the chosen
+    backward finds each window's first element equal to y (the backend's
+    ``max_pool_grad``; no index array) and adds gy there. ``choice`` (the index of the chosen
     offset per output) is built only for a recorded backward
     (MaxPool2dGrad); given, the forward picks those elements instead (the
     adjoint of MaxPool2dGrad, used for double backward).
