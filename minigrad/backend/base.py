@@ -61,23 +61,64 @@ class Backend:
         """``g`` where ``y > 0``, else 0 (the ReLU mask applied in one pass)."""
         return g * self.xp.astype(y > 0, g.dtype)
 
-    def adam_update_(self, p, M, V, g, k, k_m, eps, step):
-        """Adam's update on its scaled moments, in place in ``p``, ``M`` and ``V``::
+    def adam_update_(self, p, m, v, g, b1, b2, eps, step):
+        """Adam's update, in place in ``p`` and its moments ``m`` and ``v``::
 
-            V += (k g)^2;   M += k_m (k g);   p -= step * M / (sqrt(V) + eps)
+            m = b1 m + (1 - b1) g;   v = b2 v + (1 - b2) g^2;   p -= step * m / (sqrt(v) + eps)
 
-        ten passes over the arrays; the Python floats ``k``, ``k_m``, ``eps`` and
-        ``step`` carry the moments' scales and the bias corrections (see
-        :class:`minigrad.optim.Adam`)."""
-        scaled = g * k
-        V += scaled * scaled
-        scaled *= k_m
-        M += scaled
-        den = self.xp.sqrt(V)
+        twelve passes over the arrays; the Python floats ``eps`` and ``step`` carry
+        the bias corrections (see :class:`minigrad.optim.Adam`)."""
+        m *= b1
+        m += g * (1.0 - b1)
+        g2 = g * g
+        g2 *= 1.0 - b2
+        v *= b2
+        v += g2
+        den = self.xp.sqrt(v)
         den += eps
-        update = M / den
+        update = m / den
         update *= step
         p -= update
+
+    def windows(self, x, kernel, stride, dilation, out_size):
+        """The sliding windows of a channels-last (N, H, W, C) array, as a new
+        (N, OH, OW, kh, kw, C) array: ``out[n, p, q, i, j, c] = x[n, p sh + i dh, q sw +
+        j dw, c]``, im2col's rows. Here one strided slice per kernel offset, stacked."""
+        offsets = window_offsets(kernel, stride, dilation, out_size)
+        parts = [x[:, r, c, :] for r, c in offsets]
+        return self.xp.reshape(self.xp.stack(parts, axis=3),
+                               (x.shape[0], *out_size, *kernel, x.shape[3]))
+
+    def max_pool_grad(self, x, y, gy, kernel, stride, dilation):
+        """dx of max pooling: x (N, C, H, W) as pooled (padding included), y its window
+        maxima; each gy[n, c, p, q] goes to the first element of its window, in row-major
+        order, that equals y[n, c, p, q], and where windows overlap an element collects
+        the gradients of every window that chose it. A new array of x's shape (and, on
+        numpy, memory layout)."""
+        xp, taken = self.xp, None
+        gx = xp.zeros_like(x)
+        overlapping = any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+        for r, c in window_offsets(kernel, stride, dilation, y.shape[2:]):
+            hit = x[:, :, r, c] == y
+            if taken is not None:
+                hit = xp.logical_and(hit, xp.logical_not(taken))
+            part = xp.where(hit, gy, xp.zeros_like(gy))
+            if overlapping:
+                gx[:, :, r, c] += part
+            else:
+                gx[:, :, r, c] = part
+            taken = hit if taken is None else xp.logical_or(taken, hit)
+        return gx
+
+    def matmul_tn(self, a, b):
+        """``a^T b`` for two matrices with the same (long) first axis: a reduction over
+        their rows, such as a weight gradient."""
+        return self.xp.matmul(self.xp.permute_dims(a, (1, 0)), b)
+
+    def channel_sum(self, g):
+        """The sum of an (N, C, H, W) array over every axis but C (a convolution's
+        bias gradient)."""
+        return self.xp.sum(g, axis=(0, 2, 3))
 
     def softmax_nll(self, x, labels):
         """Softmax cross-entropy of (N, C) logits against (N,) integer labels: returns
@@ -102,17 +143,6 @@ class Backend:
         classes = self.asarray(np.arange(like.shape[1]), dtype=labels.dtype,
                                device=self.device_of(like))
         return self.xp.reshape(labels, (-1, 1)) == classes
-
-    def relu_dropout_(self, y, keep_prob: float):
-        """ReLU then inverted dropout as one mask: ``M = 1 / keep_prob`` where ``y > 0``
-        and the element is kept, else 0, in ``y``'s dtype. Returns ``(y * M, M)``, the
-        product in ``y``'s buffer where the library can write in place. The keep mask
-        is :meth:`keep_mask`'s draw, so the random stream is the one that ``relu`` then
-        ``dropout`` would use."""
-        keep = self.keep_mask(y.shape, keep_prob, self.device_of(y))
-        mask = self.xp.astype(keep & (y > 0), y.dtype)
-        mask *= 1.0 / keep_prob
-        return y * mask, mask
 
     # -- random numbers ------------------------------------------------------
     def seed(self, seed: int) -> None:
@@ -165,6 +195,15 @@ class Backend:
         return mask
 
 
+def window_offsets(kernel, stride, dilation, out_size):
+    """(rows, cols) slices of a (padded) image read by each kernel offset (i, j) of a
+    sliding window, in row-major order; each has the output's spatial shape."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
+    rows = [slice(i * dh, i * dh + sh * (oh - 1) + 1, sh) for i in range(kh)]
+    cols = [slice(j * dw, j * dw + sw * (ow - 1) + 1, sw) for j in range(kw)]
+    return [(r, c) for r in rows for c in cols]
+
+
 class UfuncKernels:
     """The fused kernels for array libraries whose ufuncs take ``out=`` and ``dtype=``
     (numpy, CuPy): in place where :class:`Backend` allocates, each in one pass.
@@ -175,13 +214,6 @@ class UfuncKernels:
 
     def where_positive(self, g, y):
         return self.xp.multiply(g, y > 0)  # the bool mask is cast inside the loop
-
-    def relu_dropout_(self, y, keep_prob):
-        keep = self.keep_mask(y.shape, keep_prob, self.device_of(y))
-        keep &= y > 0
-        mask = self._scaled_keep(keep, keep_prob, y.dtype)
-        y *= mask
-        return y, mask
 
     def dropout_mask(self, shape, keep_prob, dtype, device=None):
         return self._scaled_keep(self.keep_mask(shape, keep_prob, device), keep_prob, dtype)
@@ -208,28 +240,31 @@ class UfuncKernels:
 
     adam_chunk = 0  # elements per slice in adam_update_; 0: whole arrays, as Backend does
 
-    def adam_update_(self, p, M, V, g, k, k_m, eps, step):
+    def adam_update_(self, p, m, v, g, b1, b2, eps, step):
         # Slice by slice when the arrays are longer than adam_chunk, so that a slice
-        # is still in the cache for the next of the ten passes; two slice-sized
+        # is still in the cache for the next of the twelve passes; two slice-sized
         # scratch buffers (out=) hold the intermediate results.
         n, size = p.size, self.adam_chunk
         if (not size or n <= size or not p.flags.c_contiguous
-                or not M.flags.c_contiguous or not V.flags.c_contiguous):
-            return super().adam_update_(p, M, V, g, k, k_m, eps, step)
+                or not m.flags.c_contiguous or not v.flags.c_contiguous):
+            return super().adam_update_(p, m, v, g, b1, b2, eps, step)
         xp = self.xp
-        p, M, V, g = (a.reshape(-1) for a in (p, M, V, g))
+        p, m, v, g = (a.reshape(-1) for a in (p, m, v, g))
         scratch_t, scratch_u = xp.empty(size, p.dtype), xp.empty(size, p.dtype)
         for lo in range(0, n, size):
             hi = min(lo + size, n)
-            t, u, m, v = scratch_t[:hi - lo], scratch_u[:hi - lo], M[lo:hi], V[lo:hi]
-            xp.multiply(g[lo:hi], k, out=t)
-            xp.multiply(t, t, out=u)
-            v += u
-            t *= k_m
-            m += t
-            xp.sqrt(v, out=t)
+            t, u, ms, vs, gs = (scratch_t[:hi - lo], scratch_u[:hi - lo], m[lo:hi], v[lo:hi],
+                                g[lo:hi])
+            ms *= b1
+            xp.multiply(gs, 1.0 - b1, out=t)
+            ms += t
+            xp.multiply(gs, gs, out=u)
+            u *= 1.0 - b2
+            vs *= b2
+            vs += u
+            xp.sqrt(vs, out=t)
             t += eps
-            xp.divide(m, t, out=t)
+            xp.divide(ms, t, out=t)
             t *= step
             p[lo:hi] -= t
 

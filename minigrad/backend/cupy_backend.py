@@ -19,11 +19,13 @@ _WORDS = cupy.ElementwiseKernel(
 _KEEP = cupy.ElementwiseKernel(
     "uint64 key, uint32 threshold", "bool keep", philox.KEEP_OPERATION, "minigrad_keep_mask",
     preamble=philox.CUDA_PREAMBLE)
-# Backend.adam_update_'s ten passes in one; --fmad=false rounds every product on its
-# own as the separate passes do, so the numbers are the generic ones bit for bit
+# Backend.adam_update_'s twelve passes in one; --fmad=false rounds every product on its
+# own as the separate passes do, and 1 - b1, 1 - b2 come rounded from the host as the
+# passes' Python floats do, so the numbers are the generic ones bit for bit
 _ADAM = cupy.ElementwiseKernel(
-    "T g, T k, T k_m, T eps, T step", "T p, T M, T V",
-    "T s = g * k; V += s * s; s *= k_m; M += s; p -= (M / (sqrt(V) + eps)) * step;",
+    "T g, T b1, T a1, T b2, T a2, T eps, T step", "T p, T m, T v",
+    "m = m * b1; m += g * a1; T s = g * g; s *= a2; v = v * b2; v += s;"
+    " p -= (m / (sqrt(v) + eps)) * step;",
     "minigrad_adam_update", options=("--fmad=false",))
 
 
@@ -64,12 +66,12 @@ class CupyBackend(philox.KeyedRandom, UfuncKernels, Backend):
         with target.device:
             cupyx.scatter_add(target, key, values)
 
-    def adam_update_(self, p, M, V, g, k, k_m, eps, step):
-        if p.dtype not in (cupy.float32, cupy.float64) or not p.dtype == M.dtype == V.dtype \
+    def adam_update_(self, p, m, v, g, b1, b2, eps, step):
+        if p.dtype not in (cupy.float32, cupy.float64) or not p.dtype == m.dtype == v.dtype \
                 == g.dtype:
-            return super().adam_update_(p, M, V, g, k, k_m, eps, step)
+            return super().adam_update_(p, m, v, g, b1, b2, eps, step)
         with p.device:
-            _ADAM(g, k, k_m, eps, step, p, M, V)
+            _ADAM(g, b1, 1.0 - b1, b2, 1.0 - b2, eps, step, p, m, v)
 
     def _words(self, key, count, device):
         return _WORDS(key, cupy.empty(count, cupy.uint32))

@@ -1,13 +1,15 @@
 """2-D convolution as one matrix product (im2col lowering), and its transpose.
 
 The forward pass copies every receptive field of the NCHW input into one row
-of a matrix, channels last (one strided slice per kernel offset, never a loop
-over pixels), so the convolution is a single large matrix product that BLAS
-runs at full speed: y = im2col(x) W + b. The gradient with respect to the
-input multiplies gy by each kernel offset's (C, out) block and adds the
-results back onto the input with one strided add per offset (col2im); dW is
-one matrix product with the saved columns. Each backward is written with
-differentiable functions, so conv2d differentiates any number of times.
+of a matrix, channels last (the backend's ``windows`` kernel: on numpy one
+copy of a strided view, never a loop over pixels), so the convolution is a
+single large matrix product that BLAS runs at full speed: y = im2col(x) W + b,
+channels-last in memory. The gradient with respect to the input multiplies gy
+by each kernel offset's (C, out) block and adds the results back onto the
+input with one strided add per offset (col2im); dW is one matrix product with
+the saved columns. Each backward has a form written with differentiable
+functions, so conv2d differentiates any number of times, and a form on arrays
+for the ordinary first-order backward pass.
 Shapes and padding follow PyTorch; ``padding="same"``/``"valid"`` follow Keras.
 Source: Chellapilla, Puri and Simard, "High Performance Convolutional Neural
 Networks for Document Processing" (2006).
@@ -18,7 +20,8 @@ import dataclasses
 import math
 
 from minigrad import backend
-from minigrad.core import Function, as_variable
+from minigrad.backend.base import window_offsets
+from minigrad.core import Function, as_variable, constant, recording
 from minigrad.functions.array import reshape, transpose
 from minigrad.functions.linalg import matmul
 from minigrad.functions.reduction import sum
@@ -27,9 +30,11 @@ from minigrad.functions.reduction import sum
 __all__ = [
     "Conv2d",
     "Conv2dGradWeight",
+    "Conv2dReLU",
     "Im2Col",
     "Col2Im",
     "conv2d",
+    "conv2d_relu",
     "conv_transpose2d",
     "im2col",
     "col2im",
@@ -76,11 +81,7 @@ class Window:
     def offsets(self):
         """(rows, cols) slices of the padded input read by each kernel offset
         (i, j), in row-major order; each has the output's spatial shape."""
-        (kh, kw), (sh, sw), (dh, dw) = self.kernel, self.stride, self.dilation
-        oh, ow = self.out_size
-        rows = [slice(i * dh, i * dh + sh * (oh - 1) + 1, sh) for i in range(kh)]
-        cols = [slice(j * dw, j * dw + sw * (ow - 1) + 1, sw) for j in range(kw)]
-        return [(r, c) for r in rows for c in cols]
+        return window_offsets(self.kernel, self.stride, self.dilation, self.out_size)
 
     def interior(self):
         """(rows, cols) slices of the padded input that hold the input itself."""
@@ -151,10 +152,11 @@ def check_nchw(op, shape, name="input"):
         raise ValueError(f"{op}: expected a 4-D {name} (N, C, H, W), got shape {shape}")
 
 
-# -- array helpers (forward passes) -------------------------------------------
+# -- array helpers (forward passes and first-order backward passes) --------------
 def _nhwc(x, window, xp):
     """x (N, C, H, W) as a C-contiguous, zero-padded (N, H', W', C) array, so
-    that each kernel offset copies whole runs of channels."""
+    that each kernel offset copies whole runs of channels. A channels-last
+    array seen as NCHW (what conv2d returns) needs no copy."""
     xh = xp.permute_dims(x, (0, 2, 3, 1))
     if not window.padded and getattr(getattr(xh, "flags", None), "c_contiguous", False):
         return xh
@@ -171,12 +173,54 @@ def _patches(x, window, xp, axis):
     return xp.stack([xh[:, r, c, :] for r, c in window.offsets()], axis=axis)
 
 
+def _columns(x, window):
+    """im2col(x) as one (N*OH*OW, kh*kw*C) matrix, one row per output pixel: its
+    receptive field, kernel offsets major and channels minor (the backend's
+    ``windows`` kernel: on numpy one strided copy)."""
+    w = window
+    windows = backend.backend_of(x).windows(_nhwc(x, w, backend.namespace(x)), w.kernel,
+                                            w.stride, w.dilation, w.out_size)
+    return backend.namespace(x).reshape(windows, (-1, w.size * x.shape[1]))
+
+
+def _kernel_matrix(W, xp):
+    """Kernel (out, C, kh, kw) as the (kh*kw*C, out) matrix that multiplies the columns."""
+    return xp.reshape(xp.permute_dims(W, (2, 3, 1, 0)), (-1, W.shape[0]))
+
+
 def _rows_to_nchw(y, n, size, xp):
     """(N*OH*OW, C) rows, channels last, as an (N, C, OH, OW) view."""
     return xp.permute_dims(xp.reshape(y, (n, *size, y.shape[-1])), (0, 3, 1, 2))
 
 
-# -- differentiable helpers (backward passes) ---------------------------------
+def _array_rows(g, xp):
+    """(N, C, H, W) -> (N*H*W, C) on arrays: a view when g is channels-last in memory."""
+    return xp.reshape(xp.permute_dims(g, (0, 2, 3, 1)), (-1, g.shape[1]))
+
+
+def _array_grad_input(g_rows, W, window, xp):
+    """dx of a convolution on arrays: for each kernel offset k, g W_k (the output
+    gradient times the offset's (out, C) block) added into the padded input at the
+    offset's rows and columns. Each product is contiguous, so each add runs along
+    whole rows of OW*C values (col2im without the (N*OH*OW, kh*kw*C) intermediate,
+    whose adds would run along runs of C)."""
+    w, (n_out, c) = window, W.shape[:2]
+    n = g_rows.shape[0] // (w.out_size[0] * w.out_size[1])
+    blocks = xp.reshape(xp.permute_dims(W, (2, 3, 0, 1)), (w.size, n_out, c))
+    buf = backend.zeros((n, *w.padded_size, c), g_rows.dtype, like=g_rows)
+    for k, (r, cc) in enumerate(w.offsets()):
+        buf[:, r, cc, :] += xp.reshape(xp.matmul(g_rows, blocks[k, ...]), (n, *w.out_size, c))
+    rows, cols = w.interior()
+    return xp.permute_dims(buf[:, rows, cols, :], (0, 3, 1, 2))
+
+
+def _array_grad_weight(columns, g_rows, window, channels, xp):
+    """dW = columns^T g (the backend's ``matmul_tn``) as an (out, C, kh, kw) array."""
+    gW = backend.backend_of(g_rows).matmul_tn(columns, g_rows)
+    return xp.permute_dims(xp.reshape(gW, (*window.kernel, channels, -1)), (3, 2, 0, 1))
+
+
+# -- differentiable helpers (recorded backward passes) ------------------------
 def _rows(x):
     """(N, C, H, W) -> (N*H*W, C): one row per pixel, channels last."""
     return reshape(transpose(x, (0, 2, 3, 1)), (-1, x.shape[1]))
@@ -237,9 +281,13 @@ class Conv2d(Function):
     """y = im2col(x) W + b, with x (N, C, H, W), W (out, C, kh, kw), b (out,).
 
     The forward lays the columns out as one (N*OH*OW, kh*kw*C) matrix for a
-    single matrix product. dx = col2im(gy W_k per offset k) (transposed
-    convolution), dW = columns^T gy (Conv2dGradWeight, reusing the saved
-    columns), db = sum of gy over N, OH, OW.
+    single matrix product; y is channels-last in memory, seen as NCHW, so a
+    following convolution reads it without a copy. dx = col2im(gy W_k per
+    offset k) (transposed convolution), dW = columns^T gy (Conv2dGradWeight,
+    reusing the saved columns), db = sum of gy over N, OH, OW. When the backward
+    pass is not recorded, the three are computed on the arrays: one product per
+    kernel offset added straight into dx, dW by the backend's ``matmul_tn`` and db
+    by its ``channel_sum``.
     """
 
     def __init__(self, window):
@@ -248,8 +296,8 @@ class Conv2d(Function):
 
     def forward(self, x, W, b=None):
         xp, w = self.xp, self.window
-        self.columns = xp.reshape(_patches(x, w, xp, axis=3), (-1, w.size * x.shape[1]))
-        y = xp.matmul(self.columns, xp.reshape(xp.permute_dims(W, (2, 3, 1, 0)), (-1, W.shape[0])))
+        self.columns = _columns(x, w)
+        y = xp.matmul(self.columns, _kernel_matrix(W, xp))
         if b is not None:
             y += b
         return _rows_to_nchw(y, x.shape[0], w.out_size, xp)
@@ -257,16 +305,44 @@ class Conv2d(Function):
     def backward(self, gy):
         x, W = self.inputs[:2]
         need = self.needs_input_grad
-        rows = _rows(gy)
-        gx = _grad_input(rows, W, self.window) if need[0] else None
-        gW = Conv2dGradWeight(self.window, self.columns)(x, rows) if need[1] else None
-        if len(self.inputs) == 2:
-            return gx, gW
-        # db from gy as it came (N, C, OH, OW), not from its (N*OH*OW, C) rows: CuPy
-        # reduces a tall matrix down its columns with one block per column (15.9 ms
-        # against 0.68 for the first conv of the CNN at batch 1024 on an H200; numpy
-        # 1.2 against 4.0 ms at batch 128: docs/performance.md)
-        return gx, gW, (sum(gy, axis=(0, 2, 3)) if need[2] else None)
+        has_bias = len(self.inputs) == 3
+        if recording():
+            rows = _rows(gy)
+            gx = _grad_input(rows, W, self.window) if need[0] else None
+            gW = Conv2dGradWeight(self.window, self.columns)(x, rows) if need[1] else None
+            # db from gy as it came (N, C, OH, OW), not from its rows: CuPy reduces a
+            # tall matrix down its columns with one block per column (docs/performance.md)
+            gb = sum(gy, axis=(0, 2, 3)) if has_bias and need[2] else None
+        else:
+            xp = self.xp
+            rows = _array_rows(gy.data, xp)
+            gx = constant(_array_grad_input(rows, W.data, self.window, xp)) if need[0] else None
+            gW = constant(_array_grad_weight(self.columns, rows, self.window, x.shape[1], xp)) \
+                if need[1] else None
+            gb = constant(backend.backend_of(rows).channel_sum(gy.data)) \
+                if has_bias and need[2] else None
+        return (gx, gW, gb) if has_bias else (gx, gW)
+
+
+class Conv2dReLU(Conv2d):
+    """y = max(conv2d(x, W, b), 0) as one node: ``Conv2D(filters, ..., activation="relu")``.
+
+    The ReLU runs in place on the product's buffer, and the backward takes its
+    mask from the output (y > 0 exactly where the convolution's value is): dz =
+    gy where y > 0, else 0, then the gradients of :class:`Conv2d`. One node, one buffer
+    and one pass fewer than Conv2d and ReLU apart. Paper (ReLU): Nair & Hinton, 2010.
+    """
+
+    def forward(self, x, W, b=None):
+        y = super().forward(x, W, b)
+        self.kernels = backend.backend_of(y)
+        self.y = self.kernels.relu_(y)
+        return self.y
+
+    def backward(self, gy):
+        if recording():
+            return super().backward(gy * constant(self.xp.astype(self.y > 0, gy.dtype)))
+        return super().backward(constant(self.kernels.where_positive(gy.data, self.y)))
 
 
 class Conv2dGradWeight(Function):
@@ -343,11 +419,22 @@ def conv2d(x, W, b=None, stride=1, padding=0, dilation=1):
     int, pair, ``"valid"`` or ``"same"`` (see :func:`sliding_window`). Returns
     (N, out_channels, OH, OW), OH = floor((H + 2p - d (kh - 1) - 1) / s) + 1.
     """
-    xs, ws = shape_of("conv2d", "input", x), shape_of("conv2d", "kernel", W)
-    _check_kernel("conv2d", xs, ws, "(out_channels, in_channels, kh, kw)", 1)
-    _check_bias("conv2d", b, ws[0])
-    window = sliding_window("conv2d", xs[2:], ws[2:], stride, padding, dilation)
-    return Conv2d(window)(x, W) if b is None else Conv2d(window)(x, W, b)
+    return _conv_node(Conv2d, "conv2d", x, W, b, stride, padding, dilation)
+
+
+def conv2d_relu(x, W, b=None, stride=1, padding=0, dilation=1):
+    """``relu(conv2d(x, W, b, ...))`` as one node (what ``Conv2D(activation="relu")``
+    runs): the numbers of the two apart, with one buffer and one pass fewer.
+    Arguments as :func:`conv2d`."""
+    return _conv_node(Conv2dReLU, "conv2d_relu", x, W, b, stride, padding, dilation)
+
+
+def _conv_node(node, op, x, W, b, stride, padding, dilation):
+    xs, ws = shape_of(op, "input", x), shape_of(op, "kernel", W)
+    _check_kernel(op, xs, ws, "(out_channels, in_channels, kh, kw)", 1)
+    _check_bias(op, b, ws[0])
+    window = sliding_window(op, xs[2:], ws[2:], stride, padding, dilation)
+    return node(window)(x, W) if b is None else node(window)(x, W, b)
 
 
 def conv_transpose2d(x, W, b=None, stride=1, padding=0, output_padding=0, *, dilation=1):

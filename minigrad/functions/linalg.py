@@ -5,10 +5,9 @@ out_features); ``linear`` is PyTorch's ``F.linear``, weight (out_features, in_fe
 """
 from __future__ import annotations
 
-from minigrad import backend, config
+from minigrad import backend
 from minigrad.core import Function, Variable, constant, recording
 from minigrad.functions.array import matrix_transpose, reshape, transpose
-from minigrad.functions.dropout import check_rate
 from minigrad.functions.reduction import sum
 
 
@@ -16,12 +15,10 @@ __all__ = [
     "MatMul",
     "Linear",
     "LinearReLU",
-    "LinearReLUDropout",
     "matmul",
     "dense",
     "linear",
     "linear_relu",
-    "linear_relu_dropout",
 ]
 
 
@@ -97,33 +94,6 @@ class LinearReLU(Linear):
         return self._products(constant(self.kernels.where_positive(gy.data, self.y)))
 
 
-class LinearReLUDropout(Linear):
-    """y = dropout(max(x W + b, 0)) as one node: a ``Dense(units, activation="relu")``
-    followed by ``Dropout(rate)`` in a training Sequential.
-
-    One mask carries both: M = 1 / (1 - rate) where x W + b > 0 and the unit is
-    kept, else 0; y = (x W + b) M in the product's buffer, and dz = gy M, then
-    the products of :class:`Linear`. Against LinearReLU and Dropout apart this
-    saves a node, a buffer and one pass over the activations in each direction.
-    The mask is drawn as :func:`dropout` draws it, so the numbers and the random
-    stream are those of ``dropout(linear_relu(x, W, b), rate)``.
-    Papers: Nair & Hinton, 2010 (ReLU); Srivastava et al., JMLR 2014 (dropout).
-    """
-
-    def __init__(self, keep_prob):
-        self.keep_prob = keep_prob
-
-    def forward(self, x, W, b=None):
-        z = super().forward(x, W, b)
-        y, self.mask = backend.backend_of(z).relu_dropout_(z, self.keep_prob)
-        return y
-
-    def backward(self, gy):
-        if recording():
-            return self._products(gy * constant(self.mask))
-        return self._products(constant(gy.data * self.mask))
-
-
 def _shape(a):
     return tuple(a.shape)
 
@@ -191,21 +161,6 @@ def linear_relu(x, W, b=None):
     ``W`` (in_features, out_features) as in :func:`dense`: the numbers of
     ``relu(dense(x, W, b))`` with one buffer and one pass fewer."""
     return _linear_node(LinearReLU, "linear_relu", x, W, b)
-
-
-def linear_relu_dropout(x, W, b=None, rate=0.5, training=None):
-    """``dropout(relu(x @ W + b), rate, training)`` as one node, ``W`` as in
-    :func:`dense` (what a training Sequential runs for ``Dense(activation="relu")``
-    followed by ``Dropout``): the same numbers and random draws, one pass fewer
-    each way. Out of training
-    (``training=None`` follows :func:`minigrad.config.is_training`) or with
-    ``rate=0`` it is :func:`linear_relu`."""
-    rate = check_rate("linear_relu_dropout", rate)
-    if training is None:
-        training = config.is_training()
-    if not training or rate == 0:
-        return linear_relu(x, W, b)
-    return _linear_node(lambda: LinearReLUDropout(1.0 - rate), "linear_relu_dropout", x, W, b)
 
 
 def _linear_node(node, name, x, W, b):

@@ -12,7 +12,7 @@ import builtins
 import math
 
 from minigrad import backend
-from minigrad.core import Function, Variable
+from minigrad.core import Function, Variable, constant, recording
 from minigrad.functions.array import reshape, transpose
 from minigrad.functions.conv import Im2Col, check_nchw, shape_of, sliding_window
 from minigrad.functions.reduction import sum
@@ -56,13 +56,16 @@ def _padded(x, window, fill):
 class MaxPool2d(Function):
     """y[n, c, p, q] = max over the window at (p, q) of x padded with -inf.
 
-    Ties: the gradient goes to the first maximal element of each window in
-    row-major order (as PyTorch's CPU kernel), so it is not split; an element
-    that is the chosen maximum of several overlapping windows collects all of
-    their gradients. dx = MaxPool2dGrad(gy). ``choice`` (the index of the
-    chosen offset per output) is found by the forward pass; given, the forward
-    picks those elements instead (the adjoint of MaxPool2dGrad, used for
-    double backward).
+    The maximum is taken over the kernel's rows, then over its columns
+    (kh - 1 + kw - 1 passes). Ties: the gradient goes to the first maximal
+    element of each window in row-major order (as PyTorch's CPU kernel), so it
+    is not split; an element that is the chosen maximum of several overlapping
+    windows collects all of their gradients. The forward keeps only y: the
+    backward finds each window's first element equal to y (the backend's
+    ``max_pool_grad``; no index array) and adds gy there. ``choice`` (the index of the chosen
+    offset per output) is built only for a recorded backward
+    (MaxPool2dGrad); given, the forward picks those elements instead (the
+    adjoint of MaxPool2dGrad, used for double backward).
     """
 
     def __init__(self, window, choice=None):
@@ -70,27 +73,35 @@ class MaxPool2d(Function):
         self.choice = choice
 
     def forward(self, x):
-        xp = self.xp
-        fill = -math.inf if self.choice is None else 0.0
-        xpad = _padded(x, self.window, fill)
-        windows = [xpad[:, :, r, c] for r, c in self.window.offsets()]
+        xp, w = self.xp, self.window
         if self.choice is not None:
+            windows = [_padded(x, w, 0.0)[:, :, r, c] for r, c in w.offsets()]
             y = windows[0] * xp.astype(self.choice == 0, x.dtype)
             for k, win in enumerate(windows[1:], 1):
                 y = y + win * xp.astype(self.choice == k, x.dtype)
             return y
-        # choice = the last offset whose value beats all earlier ones = the first maximum
-        index = xp.int8 if len(windows) < 128 else xp.int32
-        best, choice = windows[0], None
-        for k, win in enumerate(windows[1:], 1):
-            beats = xp.astype(win > best, index) * k
-            choice = beats if choice is None else xp.maximum(choice, beats)
-            best = xp.maximum(best, win)
-        self.choice = backend.zeros(best.shape, index, like=x) if choice is None else choice
-        return best
+        self.y = _window_max(_padded(x, w, -math.inf), w, xp)
+        return self.y
 
     def backward(self, gy):
-        return MaxPool2dGrad(self.window, self.choice, self.inputs[0].data)(gy)
+        x = self.inputs[0].data
+        if self.choice is None:
+            if not recording():
+                return constant(_grad_to_first_maxima(gy.data, x, self.y, self.window))
+            self.choice = self._choice(x)
+        return MaxPool2dGrad(self.window, self.choice, x)(gy)
+
+    def _choice(self, x):
+        """The offset index of each window's first maximum, as int8 (int32 for 128
+        or more offsets)."""
+        xp = self.xp
+        index = xp.int8 if self.window.size < 128 else xp.int32
+        choice = backend.zeros(self.y.shape, index, like=x)
+        hits = _first_maxima(_padded(x, self.window, -math.inf), self.y, self.window, xp)
+        for k, hit in enumerate(hits):
+            if k:
+                choice = choice + xp.astype(hit, index) * k
+        return choice
 
 
 class MaxPool2dGrad(Function):
@@ -120,6 +131,48 @@ class MaxPool2dGrad(Function):
 
     def backward(self, ggx):
         return MaxPool2d(self.window, self.choice)(ggx)
+
+
+def _window_max(xpad, window, xp):
+    """The maximum of each window of the padded input: over the kernel's rows
+    for every column, then over the kernel's columns."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = (window.kernel, window.stride, window.dilation,
+                                              window.out_size)
+    rows = [xpad[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, :] for i in range(kh)]
+    best = rows[0] if kh == 1 else xp.maximum(rows[0], rows[1])
+    for part in rows[2:]:
+        best = xp.maximum(best, part)
+    cols = [best[:, :, :, j * dw:j * dw + sw * (ow - 1) + 1:sw] for j in range(kw)]
+    if kh == kw == 1:
+        return xp.asarray(cols[0], copy=True)  # a new array, not a view of x
+    best = cols[0] if kw == 1 else xp.maximum(cols[0], cols[1])
+    for part in cols[2:]:
+        best = xp.maximum(best, part)
+    return best
+
+
+def _first_maxima(xpad, y, window, xp):
+    """For each kernel offset in row-major order, where it holds its window's first
+    maximum: ``x == y`` there and at no earlier offset (bool, y's shape)."""
+    taken = None
+    for r, c in window.offsets():
+        hit = xpad[:, :, r, c] == y
+        if taken is not None:
+            hit = xp.logical_and(hit, xp.logical_not(taken))
+            taken = xp.logical_or(taken, hit)
+        else:
+            taken = hit
+        yield hit
+
+
+def _grad_to_first_maxima(gy, x, y, window):
+    """dx of max pooling on arrays: each gy[n, c, p, q] added at its window's first
+    maximum (the backend's ``max_pool_grad``)."""
+    w = window
+    gx = backend.backend_of(gy).max_pool_grad(_padded(x, w, -math.inf), y, gy, w.kernel,
+                                              w.stride, w.dilation)
+    rows, cols = w.interior()
+    return gx[:, :, rows, cols] if w.padded else gx
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1):

@@ -88,22 +88,11 @@ class Sequential(Module):
         return layers[index]
 
     def forward(self, x):
-        """The layers in order. In training, a ``Dense(activation="relu")`` followed by
-        a ``Dropout`` runs as one node (``F.linear_relu_dropout``: the same numbers and
-        random draws, one pass fewer over the activations each way)."""
+        """The layers in order."""
         d = self.__dict__
         d["_input_shape"] = tuple(x.shape[1:])
-        layers = [d[name] for name in d["_modules"]]
-        i, n = 0, len(layers)
-        while i < n:
-            layer = layers[i]
-            rate = layer.fuses_with(layers[i + 1]) if i + 1 < n and isinstance(layer, Dense) else 0
-            if rate:
-                x = layer._forward(x, rate)
-                i += 2
-            else:
-                x = layer(x)
-                i += 1
+        for name in d["_modules"]:
+            x = d[name](x)
         return x
 
     def summary(self, input_shape=None, print_fn=print):

@@ -7,7 +7,7 @@ from minigrad import backend
 from minigrad import functions as F
 from minigrad.core import Parameter, Variable
 from minigrad.functions.conv import pair
-from minigrad.nn.activation import get_activation
+from minigrad.nn.activation import ReLU, get_activation
 from minigrad.nn.module import KernelAliases, Module, autocast
 from minigrad.nn.shape import keras_input_shape
 
@@ -198,9 +198,11 @@ class Conv2D(KernelAliases, Module):
             raise ValueError(f"{label}: expected input with {self.in_channels} channels on "
                              f"axis 1, got {shape[1]} (input shape {shape})")
         x = autocast(x, self.W)
-        with layer_errors(label):
-            y = F.conv2d(x, self.W, self.b, self.stride, self.padding, self.dilation)
-        return y if self.activation is None else self.activation(y)
+        relu = type(self.activation) is ReLU or self.activation is F.relu
+        with layer_errors(label):  # a plain ReLU runs in the convolution's node
+            y = (F.conv2d_relu if relu else F.conv2d)(x, self.W, self.b, self.stride,
+                                                      self.padding, self.dilation)
+        return y if relu or self.activation is None else self.activation(y)
 
     def _label(self):
         named = f" {self.name!r}" if self.name else ""

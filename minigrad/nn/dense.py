@@ -5,7 +5,6 @@ from minigrad import backend
 from minigrad import functions as F
 from minigrad.core import Parameter, Variable
 from minigrad.nn.activation import ReLU, get_activation
-from minigrad.nn.dropout import Dropout
 from minigrad.nn.module import KernelAliases, Module, autocast
 from minigrad.nn.shape import keras_input_shape
 
@@ -100,11 +99,6 @@ class Dense(KernelAliases, Module):
             self.build(state[prefix + "W"].shape[0], device)
 
     def forward(self, x):
-        return self._forward(x)
-
-    def _forward(self, x, dropout_rate=0.0):
-        """``forward``; with a ``dropout_rate`` (only when :meth:`fuses_with` gave it)
-        the Dropout that follows runs in the same node."""
         if not self.built:
             if x.ndim < 1:
                 raise ValueError(f"{self._label()}: input must have at least one axis, "
@@ -117,20 +111,9 @@ class Dense(KernelAliases, Module):
             )
         x = autocast(x, self.W)
         if self._fused_relu:
-            if dropout_rate:
-                return F.linear_relu_dropout(x, self.W, self.b, dropout_rate, training=True)
             return F.linear_relu(x, self.W, self.b)
         y = F.dense(x, self.W, self.b)
         return y if self.activation is None else self.activation(y)
-
-    def fuses_with(self, layer):
-        """The rate of ``layer`` when it is an active Dropout this layer can run in
-        one node with (``F.linear_relu_dropout``), else 0. Subclasses that
-        override ``forward`` are never fused."""
-        if (type(self).forward is not Dense.forward or not self._fused_relu
-                or type(layer).forward is not Dropout.forward):
-            return 0.0
-        return layer.rate if layer.active() else 0.0
 
     @property
     def _fused_relu(self):

@@ -57,10 +57,9 @@ class Adam(_AdamBase):
     decays weights directly, ``p <- p * (1 - lr * weight_decay)``, as every
     Keras optimizer does.
 
-    The moments are stored scaled (``state["exp_avg"]`` holds ``m / exp_avg_scale``,
-    ``state["exp_avg_sq"]`` holds ``v / exp_avg_sq_scale``; see ``_advance_scales``),
-    which takes the update from twelve passes over the parameter to ten, run by
-    the backend's ``adam_update_`` kernel (on the CPU in cache-sized slices).
+    ``state["exp_avg"]`` and ``state["exp_avg_sq"]`` hold m and v, as PyTorch's do;
+    the update runs in the backend's ``adam_update_`` kernel (on the CPU in
+    cache-sized slices).
 
     Defaults (PyTorch): ``lr=1e-3``, ``betas=(0.9, 0.999)``, ``eps=1e-8``,
     ``weight_decay=0`` (L2 added to the gradient; see :class:`AdamW` for the
@@ -102,7 +101,6 @@ class Adam(_AdamBase):
 
     def _init_state(self, param, group):
         state = super()._init_state(param, group)
-        state["exp_avg_scale"] = state["exp_avg_sq_scale"] = 1.0
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = backend.namespace(param).zeros_like(param)
         return state
@@ -110,31 +108,26 @@ class Adam(_AdamBase):
     def _update(self, p, g, state, group):
         b1, b2 = group["betas"]
         t = state["step"]
-        M, V, a, c = _advance_scales(state, b1, b2)
-        # with m = a M and v = c V: V += (1 - b2) / c g^2 = (k g)^2, M += (1 - b1) / a g
-        k = math.sqrt((1.0 - b2) / c)
-        k_m = (1.0 - b1) / (a * k)
+        _fold_scales(state)
         c1, c2 = 1.0 - b1**t, 1.0 - b2**t
         eps = _pytorch_eps(group, c2)
-        if group["amsgrad"]:  # the running maximum needs v itself: v = c V
+        if group["amsgrad"]:  # the running maximum of v
             xp = p.xp
-            scaled = g * k
-            V += scaled * scaled
-            scaled *= k_m
-            M += scaled
-            v_max = state["max_exp_avg_sq"] = xp.maximum(state["max_exp_avg_sq"], V * c)
+            m, v = self._moments(g, state, group)
+            v_max = state["max_exp_avg_sq"] = xp.maximum(state["max_exp_avg_sq"], v)
             den, root = xp.sqrt(v_max), math.sqrt(c2)
             den += eps * root
-            update = M / den
-            update *= group["lr"] * a * root / c1
+            update = m / den
+            update *= group["lr"] * root / c1
             p.data -= update
         else:
-            # lr / c1 * m / (sqrt(v / c2) + eps) with r = sqrt(c / c2):
-            #   = (lr a / (c1 r)) * M / (sqrt(V) + eps / r), two Python floats
-            # (a numpy float64 scalar would promote the float32 arrays)
-            r = math.sqrt(c / c2)
+            # lr / c1 * m / (sqrt(v / c2) + eps) = (lr r / c1) * m / (sqrt(v) + eps r) with
+            # r = sqrt(c2): two Python floats (a numpy float64 scalar would promote the
+            # float32 arrays)
+            r = math.sqrt(c2)
             backend.backend_of(p.data).adam_update_(
-                p.data, M, V, g, k, k_m, eps / r, group["lr"] * a / (c1 * r))
+                p.data, state["exp_avg"], state["exp_avg_sq"], g, b1, b2, eps * r,
+                group["lr"] * r / c1)
 
 
 def _pytorch_eps(group, c2):
@@ -147,30 +140,13 @@ def _pytorch_eps(group, c2):
     return eps / math.sqrt(c2) if group["variant"] == "keras" else eps
 
 
-SCALE_FLOOR = 2.0**-64  # stored moments stay within 2**64 of the true ones: far from overflow
-
-
-def _advance_scales(state, b1, b2):
-    """Advance the scales of Adam's moments, kept as m = a M and v = c V with
-    Python floats a, c: ``m <- b1 m + (1 - b1) g`` becomes ``a <- b1 a;
-    M <- M + (1 - b1) / a g``, and likewise for v. The arrays are only added to,
-    not decayed every step: five passes instead of seven, and a moment whose
-    gradient stays 0 keeps its stored value instead of sinking into the slow
-    subnormal range. A scale below ``SCALE_FLOOR`` is folded back into its array
-    (``M <- a M; a <- 1``): one pass every ~420 steps at b1 = 0.9, at every step
-    for a beta of 0. Returns ``(M, V, a, c)``; the caller adds the gradient terms.
-    """
-    M, V = state["exp_avg"], state["exp_avg_sq"]
-    # a state saved before the moments were scaled holds m and v themselves: scale 1
-    a, c = state.get("exp_avg_scale", 1.0) * b1, state.get("exp_avg_sq_scale", 1.0) * b2
-    if a < SCALE_FLOOR:
-        M *= a
-        a = 1.0
-    if c < SCALE_FLOOR:
-        V *= c
-        c = 1.0
-    state["exp_avg_scale"], state["exp_avg_sq_scale"] = a, c
-    return M, V, a, c
+def _fold_scales(state):
+    """A state saved by an earlier minigrad, whose Adam kept its moments scaled
+    (``exp_avg`` held ``m / exp_avg_scale``, likewise ``exp_avg_sq``), gets the
+    scales folded in at its first step, so that it holds m and v again."""
+    if "exp_avg_scale" in state:
+        state["exp_avg"] *= state.pop("exp_avg_scale")
+        state["exp_avg_sq"] *= state.pop("exp_avg_sq_scale")
 
 
 class AdamW(Adam):

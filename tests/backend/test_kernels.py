@@ -4,7 +4,6 @@
 import numpy as np
 import pytest
 
-import minigrad
 from minigrad import backend
 from minigrad.backend.base import Backend
 
@@ -52,22 +51,6 @@ def test_softmax_nll_grad_is_probs_minus_one_hot_times_the_weight(device, weight
     np.testing.assert_array_equal(backend.to_numpy(probs), p)  # its input is left alone
 
 
-def test_relu_dropout_is_relu_then_the_dropout_mask_with_the_same_draws(device):
-    b, generic = _both(device)
-    z = np.random.default_rng(2).standard_normal((32, 16)).astype(np.float32)
-    minigrad.manual_seed(4)
-    y, mask = b.relu_dropout_(_on(device, z.copy()), 0.75)
-    minigrad.manual_seed(4)
-    y_generic, mask_generic = generic("relu_dropout_")(_on(device, z.copy()), 0.75)
-    minigrad.manual_seed(4)
-    keep = backend.to_numpy(b.keep_mask(z.shape, 0.75, device=device))
-    expected_mask = np.where(keep & (z > 0), np.float32(1 / 0.75), np.float32(0))
-    for out, m in ((y, mask), (y_generic, mask_generic)):
-        np.testing.assert_array_equal(backend.to_numpy(m), expected_mask)
-        np.testing.assert_array_equal(backend.to_numpy(out), z * expected_mask)
-        assert m.dtype == out.dtype == _on(device, z).dtype
-
-
 @pytest.mark.parametrize("layout", ["slices", "fortran"])
 def test_adam_update_matches_the_generic_kernel_and_the_formula(device, monkeypatch, layout):
     """The update in slices (adam_chunk 7 over 30 entries: a short last slice), and on
@@ -77,24 +60,110 @@ def test_adam_update_matches_the_generic_kernel_and_the_formula(device, monkeypa
     monkeypatch.setattr(b, "adam_chunk", 7, raising=False)
     rng = np.random.default_rng(3)
     p0, g = rng.standard_normal((2, 3, 10)).astype(np.float32)
-    M0 = rng.standard_normal((3, 10)).astype(np.float32)
-    V0 = rng.random((3, 10)).astype(np.float32)
+    m0 = rng.standard_normal((3, 10)).astype(np.float32)
+    v0 = rng.random((3, 10)).astype(np.float32)
     if layout == "fortran":
-        p0, g, M0, V0 = (np.asfortranarray(a) for a in (p0, g, M0, V0))
-    k, k_m, eps, step = 0.03, 2.5, 1e-3, 0.01
+        p0, g, m0, v0 = (np.asfortranarray(a) for a in (p0, g, m0, v0))
+    b1, b2, eps, step = 0.9, 0.999, 1e-3, 0.01
     results = []
     for update in (b.adam_update_, generic("adam_update_")):
-        p, M, V = (_on(device, a.copy(order="K")) for a in (p0, M0, V0))
+        p, m, v = (_on(device, a.copy(order="K")) for a in (p0, m0, v0))
         if layout == "fortran" and device == "cpu":
             assert not p.flags.c_contiguous
-        update(p, M, V, _on(device, g), k, k_m, eps, step)
-        results.append([backend.to_numpy(a) for a in (p, M, V)])
-        assert p.dtype == M.dtype == V.dtype == _on(device, p0).dtype
+        update(p, m, v, _on(device, g), b1, b2, eps, step)
+        results.append([backend.to_numpy(a) for a in (p, m, v)])
+        assert p.dtype == m.dtype == v.dtype == _on(device, p0).dtype
     for got, generic_result in zip(*results):  # the same operations in the same order
         np.testing.assert_array_equal(got, generic_result)
-    p64, g64, M64, V64 = (a.astype(np.float64) for a in (p0, g, M0, V0))
-    V64 = V64 + (k * g64) ** 2
-    M64 = M64 + k_m * k * g64
-    p64 = p64 - step * M64 / (np.sqrt(V64) + eps)
-    for got, expected in zip(results[0], (p64, M64, V64)):
+    p64, g64, m64, v64 = (a.astype(np.float64) for a in (p0, g, m0, v0))
+    m64 = b1 * m64 + (1 - b1) * g64
+    v64 = b2 * v64 + (1 - b2) * g64 * g64
+    p64 = p64 - step * m64 / (np.sqrt(v64) + eps)
+    for got, expected in zip(results[0], (p64, m64, v64)):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("channels, kernel, stride, dilation", [
+    (1, (3, 3), (1, 1), (1, 1)),    # one channel: numpy copies a slice per offset
+    (3, (3, 2), (2, 1), (1, 2)),    # several: one copy of a strided view
+])
+def test_windows_are_the_receptive_fields(device, channels, kernel, stride, dilation):
+    b, generic = _both(device)
+    x = np.random.default_rng(5).standard_normal((2, 7, 6, channels)).astype(np.float32)
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    out = ((7 - dh * (kh - 1) - 1) // sh + 1, (6 - dw * (kw - 1) - 1) // sw + 1)
+    expected = np.empty((2, *out, kh, kw, channels), np.float32)
+    for p in range(out[0]):
+        for q in range(out[1]):
+            for i in range(kh):
+                for j in range(kw):
+                    expected[:, p, q, i, j] = x[:, p * sh + i * dh, q * sw + j * dw]
+    for windows in (b.windows, generic("windows")):
+        got = windows(_on(device, x), kernel, stride, dilation, out)
+        np.testing.assert_array_equal(backend.to_numpy(got), expected)
+
+
+@pytest.mark.parametrize("layout", ["channels_last", "channels_first"])
+@pytest.mark.parametrize("pixels", [(10, 10), (8, 8), (5, 6)])
+def test_channel_sum_sums_all_but_the_channel_axis(device, layout, pixels):
+    """Batches of 10: 1000 rows of channels (numpy adds 15 groups of 64, then 40
+    rows), 640 (10 groups), 300 (4 groups and 44 rows)."""
+    b, generic = _both(device)
+    g = np.random.default_rng(6).standard_normal((10, 7, *pixels)).astype(np.float32)
+    if layout == "channels_last":
+        g = np.ascontiguousarray(g.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    for channel_sum in (b.channel_sum, generic("channel_sum")):
+        got = channel_sum(_on(device, g))
+        assert got.dtype == _on(device, g).dtype and got.shape == (7,)
+        np.testing.assert_allclose(backend.to_numpy(got), g.astype(np.float64).sum((0, 2, 3)),
+                                   rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("kernel, stride, size", [
+    ((2, 2), (2, 2), 7),   # windows that tile the image (the odd row and column uncovered)
+    ((3, 2), (3, 2), 6),
+    ((2, 2), (1, 1), 6),   # overlapping windows
+    ((2, 2), (3, 3), 7),   # gaps between the windows
+])
+def test_max_pool_grad_gives_each_window_gradient_to_its_first_maximum(device, kernel, stride,
+                                                                       size):
+    """Windows over small integers, so that most of them hold tied maxima: each gy goes
+    to the first in row-major order, and an element chosen by several windows collects
+    all their gradients."""
+    b, generic = _both(device)
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 3, (2, 3, size, size)).astype(np.float32)
+    (kh, kw), (sh, sw) = kernel, stride
+    oh, ow = (size - kh) // sh + 1, (size - kw) // sw + 1
+    windows = np.stack([x[:, :, p * sh:p * sh + kh, q * sw:q * sw + kw].reshape(2, 3, -1)
+                        for p in range(oh) for q in range(ow)], axis=2)
+    y = windows.max(-1).reshape(2, 3, oh, ow)
+    gy = rng.standard_normal(y.shape).astype(np.float32)
+    expected = np.zeros_like(x)
+    first = windows.argmax(-1).reshape(2, 3, oh, ow)  # the first maximum in row-major order
+    for index in np.ndindex(*y.shape):
+        nn, cc, p, q = index
+        i, j = divmod(first[index], kw)
+        expected[nn, cc, p * sh + i, q * sw + j] += gy[index]
+    for grad in (b.max_pool_grad, generic("max_pool_grad")):
+        gx = grad(_on(device, x), _on(device, y), _on(device, gy), kernel, stride, (1, 1))
+        np.testing.assert_allclose(backend.to_numpy(gx), expected, rtol=1e-6, atol=1e-6)
+        assert gx.dtype == _on(device, x).dtype
+
+
+def test_max_pool_grad_keeps_a_channels_last_layout():
+    x = np.random.default_rng(8).standard_normal((2, 5, 5, 4)).astype(np.float32)
+    x = x.transpose(0, 3, 1, 2)  # NCHW seen over channels-last memory
+    y = np.maximum.reduce([x[:, :, i:4:2, j:4:2] for i in range(2) for j in range(2)])
+    gx = backend.get_backend("cpu").max_pool_grad(x, y, np.ones_like(y), (2, 2), (2, 2), (1, 1))
+    assert gx.strides == x.strides
+
+
+@pytest.mark.parametrize("columns", [3, 40])  # either orientation of the product
+def test_matmul_tn_is_the_transposed_product(device, columns):
+    b, generic = _both(device)
+    rng = np.random.default_rng(9)
+    x, g = rng.standard_normal((500, columns)), rng.standard_normal((500, 7))
+    for matmul_tn in (b.matmul_tn, generic("matmul_tn")):
+        got = backend.to_numpy(matmul_tn(_on(device, x), _on(device, g)))
+        np.testing.assert_allclose(got, x.T @ g, rtol=1e-12, atol=1e-12)

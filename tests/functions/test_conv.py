@@ -32,6 +32,9 @@ CASES = [
     GradCase("conv2d_rectangular_stride",
              lambda x, W: F.conv2d(x, W, stride=(1, 2), padding=(0, 1)),
              inputs(normal(2, 1, 5, 5), normal(2, 1, 3, 2))),
+    # the pre-activations lie 0.03 or more from ReLU's kink, far beyond the difference step
+    GradCase("conv2d_relu", lambda x, W, b: F.conv2d_relu(x, W, b, padding=1),
+             inputs(normal(2, 2, 4, 4), normal(3, 2, 3, 3), normal(3))),
     GradCase("conv2d_constant_input",
              lambda W: F.conv2d(_constant(np.linspace(-1, 1, 50), (1, 2, 5, 5), W), W),
              inputs(normal(2, 2, 3, 3))),
@@ -221,3 +224,4 @@ def test_pytorchs_positional_groups_is_refused_not_read_as_dilation():
     with pytest.raises(TypeError):
         F.conv_transpose2d(x, W, None, 1, 0, 0, 2)  # PyTorch: groups=2
     assert F.conv_transpose2d(x, W, None, 1, 0, 0, dilation=2).shape == (1, 1, 7, 7)
+

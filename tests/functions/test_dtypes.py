@@ -109,11 +109,11 @@ CASES = {
     "linear": DtypeCase(lambda k, x: F.linear(x, k(np.ones((2, 3))), k(np.ones(2))), one(4, 3)),
     "linear_relu": DtypeCase(lambda k, x: F.linear_relu(x, k(np.ones((3, 2))), k(np.ones(2))),
                              one(4, 3)),
-    "linear_relu_dropout": DtypeCase(
-        lambda k, x: F.linear_relu_dropout(x, k(np.ones((3, 2))), k(np.ones(2)), rate=f64(0.5),
-                                           training=True), one(4, 3)),
     "conv2d": DtypeCase(lambda k, x: F.conv2d(x, k(np.ones((2, 1, 3, 3))), k(np.ones(2)),
                                               padding=1), one(1, 1, 4, 4)),
+    "conv2d_relu": DtypeCase(lambda k, x: F.conv2d_relu(x, k(np.ones((2, 1, 3, 3))),
+                                                        k(np.ones(2)), padding=1),
+                             one(1, 1, 4, 4)),
     "conv_transpose2d": DtypeCase(
         lambda k, x: F.conv_transpose2d(x, k(np.ones((1, 2, 3, 3))), k(np.ones(2))),
         one(1, 1, 3, 3)),

@@ -36,6 +36,19 @@ def test_computes_the_convolution_with_bias_and_activation(device):
     assert layer.kernel is layer.W and layer.weight is layer.W and layer.bias is layer.b
 
 
+@pytest.mark.parametrize("activation", ["relu", F.relu, nn.ReLU()])
+def test_a_plain_relu_runs_in_the_convolutions_node(device, activation):
+    x = _x(device)
+    fused = Conv2D(4, 3, activation=activation)
+    assert type(fused(x).creator).__name__ == "Conv2dReLU"
+    leaky = Conv2D(4, 3, activation=nn.LeakyReLU(0.0))  # the same numbers, not fused
+    leaky(x)
+    leaky.load_state_dict(fused.state_dict())
+    y = leaky(x)
+    assert type(y.creator).__name__ == "LeakyReLU"
+    np.testing.assert_allclose(fused(x).numpy(), y.numpy(), rtol=1e-6, atol=1e-7)
+
+
 def test_stride_and_padding_follow_pytorch_and_keras(device):
     x = _x(device, (1, 2, 7, 7))
     layer = Conv2D(3, 3, strides=2, padding=1)
