@@ -5,7 +5,7 @@ from minigrad import backend, config
 from minigrad.core import Function, Variable, as_variable, constant
 from minigrad.functions.array import reshape
 from minigrad.functions.math import square
-from minigrad.functions.normalization import batch_norm
+from minigrad.functions.normalization import batch_norm, update_running
 from minigrad.functions.reduction import sum
 from minigrad.nn.normalization import BatchNorm
 
@@ -85,8 +85,8 @@ def sync_batch_norm(x, gamma, beta, running_mean=None, running_var=None, trainin
     y = xc * (var + eps) ** -0.5 * reshape(gamma, shape) + reshape(beta, shape)
     if running_mean is not None:
         xp = x.xp
-        _update_running(running_mean, xp.reshape(mu.data, (-1,)), momentum)
-        _update_running(running_var, xp.reshape(var.data, (-1,)) * (n / (n - 1)), momentum)
+        update_running(running_mean, xp.reshape(mu.data, (-1,)), momentum)
+        update_running(running_var, xp.reshape(var.data, (-1,)) * (n / (n - 1)), momentum)
     return y
 
 
@@ -103,16 +103,6 @@ def _affine(value, fill, name, c, x):
         raise ValueError(f"sync_batch_norm: {name} has shape {value.shape}, expected ({c},) for "
                          f"input of shape {x.shape}")
     return value
-
-
-def _update_running(buffer, batch_stat, momentum):
-    data = buffer.data if isinstance(buffer, Variable) else buffer
-    batch_stat = backend.namespace(data).astype(batch_stat, data.dtype)
-    new = data * (1.0 - momentum) + batch_stat * momentum
-    if isinstance(buffer, Variable):
-        buffer.data = new
-    else:
-        buffer[...] = new
 
 
 class SyncBatchNorm(BatchNorm):

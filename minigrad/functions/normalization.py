@@ -86,7 +86,7 @@ def _raw(buffer):
     return buffer.data if isinstance(buffer, Variable) else buffer
 
 
-def _update_running(buffer, batch_stat, momentum):
+def update_running(buffer, batch_stat, momentum):
     """running = (1 - momentum) running + momentum batch, in place for arrays;
     a Variable gets new data (arrays already in a graph are never overwritten)."""
     data = _raw(buffer)
@@ -150,9 +150,9 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
         func = BatchNorm(axis, eps)
         y = func(x, gamma, beta)
         if training and tracked:
-            _update_running(running_mean, func.mean, momentum)
+            update_running(running_mean, func.mean, momentum)
             var = func.var * (n / (n - 1)) if unbiased_running_var else func.var
-            _update_running(running_var, var, momentum)
+            update_running(running_var, var, momentum)
         return y
     shape = tuple(s if a == axis % x.ndim else 1 for a, s in enumerate(x.shape))
     xp = x.xp
