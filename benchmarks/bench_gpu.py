@@ -102,12 +102,32 @@ def host_batches(model, batch, seed):
             for _ in range(POOL)]
 
 
-class MinigradSystem:
+class System:
+    """A model, its optimizer and loss, and a pool of batches on the device; the
+    subclasses build them in their library (``no_grad`` is that library's)."""
+
+    def first_loss(self):
+        x, y = self.batches[0]
+        self.model.eval()
+        with self.no_grad():
+            loss = self.loss(self.model(x), y).item()
+        self.model.train()
+        return loss
+
+    def step(self):
+        x, y = self.batches[self.turn % POOL]
+        self.turn += 1
+        self.opt.zero_grad()
+        self.loss(self.model(x), y).backward()
+        self.opt.step()
+
+
+class MinigradSystem(System):
     def __init__(self, model, weights, batches, device):
         import minigrad
         from minigrad import F, nn, optim
 
-        self.minigrad, self.device = minigrad, device
+        self.minigrad, self.device, self.no_grad = minigrad, device, minigrad.no_grad
         if model == "mlp":
             from bench_mlp import minigrad_model
 
@@ -123,21 +143,6 @@ class MinigradSystem:
         self.batches = [(minigrad.to_device(x, device), minigrad.to_device(y, device))
                         for x, y in batches]
         self.turn = 0
-
-    def first_loss(self):
-        x, y = self.batches[0]
-        self.model.eval()
-        with self.minigrad.no_grad():
-            loss = self.loss(self.model(x), y).item()
-        self.model.train()
-        return loss
-
-    def step(self):
-        x, y = self.batches[self.turn % POOL]
-        self.turn += 1
-        self.opt.zero_grad()
-        self.loss(self.model(x), y).backward()
-        self.opt.step()
 
     def sync(self):
         if self.device.startswith("cuda"):
@@ -179,11 +184,11 @@ class MinigradSystem:
             cupy.get_default_memory_pool().free_all_blocks()
 
 
-class TorchSystem:
+class TorchSystem(System):
     def __init__(self, model, weights, batches, device, fused):
         import torch
 
-        self.torch = torch
+        self.torch, self.no_grad = torch, torch.no_grad
         self.device = torch.device(device)
         if model == "mlp":
             from bench_mlp import torch_model
@@ -205,21 +210,6 @@ class TorchSystem:
         self.batches = [(torch.from_numpy(x).to(self.device), torch.from_numpy(y).to(self.device))
                         for x, y in batches]
         self.turn = 0
-
-    def first_loss(self):
-        x, y = self.batches[0]
-        self.model.eval()
-        with self.torch.no_grad():
-            loss = self.loss(self.model(x), y).item()
-        self.model.train()
-        return loss
-
-    def step(self):
-        x, y = self.batches[self.turn % POOL]
-        self.turn += 1
-        self.opt.zero_grad()
-        self.loss(self.model(x), y).backward()
-        self.opt.step()
 
     def sync(self):
         if self.device.type == "cuda":
