@@ -29,6 +29,27 @@ _ADAM = cupy.ElementwiseKernel(
     "minigrad_adam_update", options=("--fmad=false",))
 
 
+# max pooling's backward over windows that tile the image (stride = kernel, no
+# dilation): one thread per output element sends gy to the first maximum of its
+# window, in row-major order (Backend.max_pool_grad's rule); windows do not overlap,
+# so every element of gx is written by at most one thread
+_MAX_POOL_GRAD = cupy.ElementwiseKernel(
+    "raw T x, T y, T gy, int64 H, int64 W, int64 OH, int64 OW, int64 kh, int64 kw",
+    "raw T gx",
+    """
+    long long q = i % OW, p = (i / OW) % OH, plane = i / (OW * OH);
+    long long top = plane * H * W + p * kh * W + q * kw;
+    bool found = false;
+    for (long long a = 0; a < kh && !found; ++a) {
+        for (long long b = 0; b < kw && !found; ++b) {
+            long long at = top + a * W + b;
+            if (x[at] == y) { gx[at] = gy; found = true; }
+        }
+    }
+    """,
+    "minigrad_max_pool_grad")
+
+
 class CupyBackend(philox.KeyedRandom, UfuncKernels, Backend):
     name = "cupy"
     xp = cupy
@@ -65,6 +86,26 @@ class CupyBackend(philox.KeyedRandom, UfuncKernels, Backend):
     def scatter_add(self, target, key, values) -> None:
         with target.device:
             cupyx.scatter_add(target, key, values)
+
+    def windows(self, x, kernel, stride, dilation, out_size):
+        # one copy of a strided view of every window (as on numpy), where the generic
+        # form copies kh*kw slices and then stacks them
+        (sh, sw), (dh, dw), (n, h, w, c) = stride, dilation, x.strides
+        view = cupy.lib.stride_tricks.as_strided(
+            x, (x.shape[0], *out_size, *kernel, x.shape[3]),
+            (n, h * sh, w * sw, h * dh, w * dw, c))
+        with x.device:
+            return cupy.ascontiguousarray(view)
+
+    def max_pool_grad(self, x, y, gy, kernel, stride, dilation):
+        if tuple(stride) != tuple(kernel) or tuple(dilation) != (1, 1):
+            return super().max_pool_grad(x, y, gy, kernel, stride, dilation)
+        with x.device:
+            x = cupy.ascontiguousarray(x)
+            gx = cupy.zeros_like(x)
+            _MAX_POOL_GRAD(x, y, gy, x.shape[2], x.shape[3], y.shape[2], y.shape[3],
+                           kernel[0], kernel[1], gx)
+        return gx
 
     def adam_update_(self, p, m, v, g, b1, b2, eps, step):
         if p.dtype not in (cupy.float32, cupy.float64) or not p.dtype == m.dtype == v.dtype \
