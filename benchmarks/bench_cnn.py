@@ -124,21 +124,10 @@ def torch_cnn(torch, weights):
     return model
 
 
-class MinigradSystem:
-    """minigrad's training step and inference forward, on host batches."""
-
-    def __init__(self, weights):
-        import minigrad
-        from minigrad import F, optim
-
-        self.minigrad, self.F = minigrad, F
-        self.model = minigrad_cnn(weights)
-        self.optimizer = optim.Adam(self.model.parameters(), lr=1e-3)
-
-    def forward(self, x, y):
-        self.optimizer.zero_grad()
-        x = self.minigrad.Variable(x, requires_grad=False)  # as torch.from_numpy
-        return self.F.softmax_cross_entropy(self.model(x), y)
+class System:
+    """A training step in three timed phases and an inference forward, on host
+    batches; subclasses set ``model``, ``optimizer``, ``no_grad`` (their library's)
+    and ``tensor`` (host array -> input without a gradient)."""
 
     def backward(self, loss):
         loss.backward()
@@ -148,20 +137,38 @@ class MinigradSystem:
 
     def infer(self, x):
         self.model.eval()
-        with self.minigrad.no_grad():
-            out = self.model(self.minigrad.Variable(x, requires_grad=False))
+        with self.no_grad():
+            out = self.model(self.tensor(x))
         self.model.train()
         return out
 
 
-class TorchSystem:
+class MinigradSystem(System):
+    """minigrad's training step and inference forward, on host batches."""
+
+    def __init__(self, weights):
+        import minigrad
+        from minigrad import F, optim
+
+        self.F, self.no_grad = F, minigrad.no_grad
+        self.tensor = lambda x: minigrad.Variable(x, requires_grad=False)  # as torch.from_numpy
+        self.model = minigrad_cnn(weights)
+        self.optimizer = optim.Adam(self.model.parameters(), lr=1e-3)
+
+    def forward(self, x, y):
+        self.optimizer.zero_grad()
+        return self.F.softmax_cross_entropy(self.model(self.tensor(x)), y)
+
+
+
+class TorchSystem(System):
     """PyTorch's training step (default Adam) and inference forward, on host batches."""
 
     def __init__(self, weights, threads):
         import torch
 
         torch.set_num_threads(threads)
-        self.torch = torch
+        self.torch, self.no_grad, self.tensor = torch, torch.no_grad, torch.from_numpy
         self.model = torch_cnn(torch, weights)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3)
         self.loss_fn = torch.nn.CrossEntropyLoss()
@@ -170,18 +177,6 @@ class TorchSystem:
         self.optimizer.zero_grad()
         return self.loss_fn(self.model(self.torch.from_numpy(x)), self.torch.from_numpy(y))
 
-    def backward(self, loss):
-        loss.backward()
-
-    def update(self):
-        self.optimizer.step()
-
-    def infer(self, x):
-        self.model.eval()
-        with self.torch.no_grad():
-            out = self.model(self.torch.from_numpy(x))
-        self.model.train()
-        return out
 
 
 def make_system(name, weights, threads):
