@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 
 from minigrad import backend, config, nn
 from minigrad import functions as F

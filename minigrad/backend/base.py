@@ -57,6 +57,12 @@ class Backend:
         """``max(y, 0)``, in ``y``'s buffer where the library can write in place."""
         return self.xp.maximum(y, 0)
 
+    def bias_relu_(self, y, b):
+        """``max(y + b, 0)`` for a product y (M, out) and a bias b (out,): a layer's
+        bias and ReLU, in ``y``'s buffer where the library can write in place."""
+        y += b
+        return self.relu_(y)
+
     def where_positive(self, g, y):
         """``g`` where ``y > 0``, else 0 (the ReLU mask applied in one pass)."""
         return g * self.xp.astype(y > 0, g.dtype)
@@ -88,6 +94,22 @@ class Backend:
         parts = [x[:, r, c, :] for r, c in offsets]
         return self.xp.reshape(self.xp.stack(parts, axis=3),
                                (x.shape[0], *out_size, *kernel, x.shape[3]))
+
+    def conv_input_grad(self, g_rows, W, kernel, stride, dilation, out_size, padded_size):
+        """dx of a convolution, as the padded channels-last input (N, H', W', C): the
+        output gradient's rows g (N*OH*OW, out) times each kernel offset's (out, C)
+        block of W (out, C, kh, kw), added in at the pixels that offset read: col2im of
+        g W, ``dx[n, p sh + i dh, q sw + j dw, c] += sum_o g[n, p, q, o] W[o, c, i, j]``.
+        Here one product and one strided add per offset, in row-major order: each
+        product is contiguous, so each add runs along whole rows of OW*C values,
+        without the (N*OH*OW, kh*kw*C) intermediate whose adds would run along runs of C."""
+        xp, (n_out, c) = self.xp, W.shape[:2]
+        n = g_rows.shape[0] // (out_size[0] * out_size[1])
+        blocks = xp.reshape(xp.permute_dims(W, (2, 3, 0, 1)), (-1, n_out, c))
+        dx = self.zeros((n, *padded_size, c), g_rows.dtype, device=self.device_of(g_rows))
+        for k, (r, cc) in enumerate(window_offsets(kernel, stride, dilation, out_size)):
+            dx[:, r, cc, :] += xp.reshape(xp.matmul(g_rows, blocks[k, ...]), (n, *out_size, c))
+        return dx
 
     def max_pool_grad(self, x, y, gy, kernel, stride, dilation):
         """dx of max pooling: x (N, C, H, W) as pooled (padding included), y its window

@@ -10,7 +10,7 @@ from __future__ import annotations
 import cupy
 import cupyx
 
-from minigrad.backend import philox
+from minigrad.backend import cuda_sources, philox
 from minigrad.backend.base import Backend, UfuncKernels
 
 _WORDS = cupy.ElementwiseKernel(
@@ -19,35 +19,22 @@ _WORDS = cupy.ElementwiseKernel(
 _KEEP = cupy.ElementwiseKernel(
     "uint64 key, uint32 threshold", "bool keep", philox.KEEP_OPERATION, "minigrad_keep_mask",
     preamble=philox.CUDA_PREAMBLE)
-# Backend.adam_update_'s twelve passes in one; --fmad=false rounds every product on its
-# own as the separate passes do, and 1 - b1, 1 - b2 come rounded from the host as the
-# passes' Python floats do, so the numbers are the generic ones bit for bit
-_ADAM = cupy.ElementwiseKernel(
-    "T g, T b1, T a1, T b2, T a2, T eps, T step", "T p, T m, T v",
-    "m = m * b1; m += g * a1; T s = g * g; s *= a2; v = v * b2; v += s;"
-    " p -= (m / (sqrt(v) + eps)) * step;",
-    "minigrad_adam_update", options=("--fmad=false",))
 
 
-# max pooling's backward over windows that tile the image (stride = kernel, no
-# dilation): one thread per output element sends gy to the first maximum of its
-# window, in row-major order (Backend.max_pool_grad's rule); windows do not overlap,
-# so every element of gx is written by at most one thread
-_MAX_POOL_GRAD = cupy.ElementwiseKernel(
-    "raw T x, T y, T gy, int64 H, int64 W, int64 OH, int64 OW, int64 kh, int64 kw",
-    "raw T gx",
-    """
-    long long q = i % OW, p = (i / OW) % OH, plane = i / (OW * OH);
-    long long top = plane * H * W + p * kh * W + q * kw;
-    bool found = false;
-    for (long long a = 0; a < kh && !found; ++a) {
-        for (long long b = 0; b < kw && !found; ++b) {
-            long long at = top + a * W + b;
-            if (x[at] == y) { gx[at] = gy; found = true; }
-        }
-    }
-    """,
-    "minigrad_max_pool_grad")
+def _elementwise(source):
+    return cupy.ElementwiseKernel(source.in_params, source.out_params, source.operation,
+                                  source.name, options=source.options)
+
+
+_ADAM = _elementwise(cuda_sources.ADAM_UPDATE)
+_MAX_POOL_GRAD = _elementwise(cuda_sources.MAX_POOL_GRAD)
+_COL2IM = _elementwise(cuda_sources.COL2IM)
+_BIAS_RELU = _elementwise(cuda_sources.BIAS_RELU)
+
+
+def _floating(*arrays):
+    """Whether the kernels (written for float and double) take these arrays."""
+    return all(a.dtype in (cupy.float32, cupy.float64) for a in arrays)
 
 
 class CupyBackend(philox.KeyedRandom, UfuncKernels, Backend):
@@ -97,6 +84,28 @@ class CupyBackend(philox.KeyedRandom, UfuncKernels, Backend):
         with x.device:
             return cupy.ascontiguousarray(view)
 
+    def conv_input_grad(self, g_rows, W, kernel, stride, dilation, out_size, padded_size):
+        # one product for every kernel offset, (N*OH*OW, out) by (out, kh*kw*C), and one
+        # gather kernel (col2im), where the generic form launches a product and a strided
+        # add per offset
+        if not _floating(g_rows, W):
+            return super().conv_input_grad(g_rows, W, kernel, stride, dilation, out_size,
+                                           padded_size)
+        (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
+        c = W.shape[1]
+        with g_rows.device:
+            kernel_matrix = cupy.ascontiguousarray(W.transpose(0, 2, 3, 1)).reshape(W.shape[0], -1)
+            cols = cupy.matmul(g_rows, kernel_matrix)  # rows (n, p, q), columns (i, j, c)
+            dx = cupy.empty((g_rows.shape[0] // (oh * ow), *padded_size, c), cols.dtype)
+            _COL2IM(cols, padded_size[0], padded_size[1], c, oh, ow, kh, kw, sh, sw, dh, dw, dx)
+            return dx.astype(g_rows.dtype, copy=False)
+
+    def bias_relu_(self, y, b):
+        if not _floating(y, b) or b.dtype != y.dtype:
+            return super().bias_relu_(y, b)
+        with y.device:
+            return _BIAS_RELU(b, y)
+
     def max_pool_grad(self, x, y, gy, kernel, stride, dilation):
         if tuple(stride) != tuple(kernel) or tuple(dilation) != (1, 1):
             return super().max_pool_grad(x, y, gy, kernel, stride, dilation)
@@ -108,8 +117,7 @@ class CupyBackend(philox.KeyedRandom, UfuncKernels, Backend):
         return gx
 
     def adam_update_(self, p, m, v, g, b1, b2, eps, step):
-        if p.dtype not in (cupy.float32, cupy.float64) or not p.dtype == m.dtype == v.dtype \
-                == g.dtype:
+        if not _floating(p, m, v, g) or not p.dtype == m.dtype == v.dtype == g.dtype:
             return super().adam_update_(p, m, v, g, b1, b2, eps, step)
         with p.device:
             _ADAM(g, b1, 1.0 - b1, b2, 1.0 - b2, eps, step, p, m, v)

@@ -6,7 +6,8 @@ copy of a strided view, never a loop over pixels), so the convolution is a
 single large matrix product that BLAS runs at full speed: y = im2col(x) W + b,
 channels-last in memory. The gradient with respect to the input multiplies gy
 by each kernel offset's (C, out) block and adds the results back onto the
-input with one strided add per offset (col2im); dW is one matrix product with
+input (col2im, the backend's ``conv_input_grad``: one strided add per offset
+on numpy, one product and one gather kernel on CuPy); dW is one matrix product with
 the saved columns. Each backward has a form written with differentiable
 functions, so conv2d differentiates any number of times, and a form on arrays
 for the ordinary first-order backward pass.
@@ -198,20 +199,14 @@ def _array_rows(g, xp):
     return xp.reshape(xp.permute_dims(g, (0, 2, 3, 1)), (-1, g.shape[1]))
 
 
-def _array_grad_input(g_rows, W, window, xp):
-    """dx of a convolution on arrays: for each kernel offset k, g W_k (the output
-    gradient times the offset's (out, C) block) added into the padded input at the
-    offset's rows and columns. Each product is contiguous, so each add runs along
-    whole rows of OW*C values (col2im without the (N*OH*OW, kh*kw*C) intermediate,
-    whose adds would run along runs of C)."""
-    w, (n_out, c) = window, W.shape[:2]
-    n = g_rows.shape[0] // (w.out_size[0] * w.out_size[1])
-    blocks = xp.reshape(xp.permute_dims(W, (2, 3, 0, 1)), (w.size, n_out, c))
-    buf = backend.zeros((n, *w.padded_size, c), g_rows.dtype, like=g_rows)
-    for k, (r, cc) in enumerate(w.offsets()):
-        buf[:, r, cc, :] += xp.reshape(xp.matmul(g_rows, blocks[k, ...]), (n, *w.out_size, c))
+def _array_grad_input(g_rows, W, window):
+    """dx of a convolution on arrays (the backend's ``conv_input_grad``: col2im of the
+    output gradient times the kernel), as an (N, C, H, W) view of the padded input."""
+    w = window
+    dx = backend.backend_of(g_rows).conv_input_grad(g_rows, W, w.kernel, w.stride, w.dilation,
+                                                    w.out_size, w.padded_size)
     rows, cols = w.interior()
-    return xp.permute_dims(buf[:, rows, cols, :], (0, 3, 1, 2))
+    return backend.namespace(dx).permute_dims(dx[:, rows, cols, :], (0, 3, 1, 2))
 
 
 def _array_grad_weight(columns, g_rows, window, channels, xp):
@@ -297,10 +292,14 @@ class Conv2d(Function):
     def forward(self, x, W, b=None):
         xp, w = self.xp, self.window
         self.columns = _columns(x, w)
-        y = xp.matmul(self.columns, _kernel_matrix(W, xp))
+        y = self._finish(xp.matmul(self.columns, _kernel_matrix(W, xp)), b)
+        return _rows_to_nchw(y, x.shape[0], w.out_size, xp)
+
+    def _finish(self, y, b):
+        """The product's rows (N*OH*OW, out) plus the bias, in place."""
         if b is not None:
             y += b
-        return _rows_to_nchw(y, x.shape[0], w.out_size, xp)
+        return y
 
     def backward(self, gy):
         x, W = self.inputs[:2]
@@ -316,7 +315,7 @@ class Conv2d(Function):
         else:
             xp = self.xp
             rows = _array_rows(gy.data, xp)
-            gx = constant(_array_grad_input(rows, W.data, self.window, xp)) if need[0] else None
+            gx = constant(_array_grad_input(rows, W.data, self.window)) if need[0] else None
             gW = constant(_array_grad_weight(self.columns, rows, self.window, x.shape[1], xp)) \
                 if need[1] else None
             gb = constant(backend.backend_of(rows).channel_sum(gy.data)) \
@@ -327,17 +326,20 @@ class Conv2d(Function):
 class Conv2dReLU(Conv2d):
     """y = max(conv2d(x, W, b), 0) as one node: ``Conv2D(filters, ..., activation="relu")``.
 
-    The ReLU runs in place on the product's buffer, and the backward takes its
+    The bias and the ReLU run in place on the product's buffer (the backend's
+    ``bias_relu_``: one kernel on CuPy), and the backward takes its
     mask from the output (y > 0 exactly where the convolution's value is): dz =
     gy where y > 0, else 0, then the gradients of :class:`Conv2d`. One node, one buffer
     and one pass fewer than Conv2d and ReLU apart. Paper (ReLU): Nair & Hinton, 2010.
     """
 
     def forward(self, x, W, b=None):
-        y = super().forward(x, W, b)
-        self.kernels = backend.backend_of(y)
-        self.y = self.kernels.relu_(y)
+        self.kernels = backend.backend_of(x)
+        self.y = super().forward(x, W, b)
         return self.y
+
+    def _finish(self, y, b):
+        return self.kernels.relu_(y) if b is None else self.kernels.bias_relu_(y, b)
 
     def backward(self, gy):
         if recording():

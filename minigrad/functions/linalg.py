@@ -47,7 +47,10 @@ class Linear(Function):
     """
 
     def forward(self, x, W, b=None):
-        y = self.xp.matmul(x, W)
+        return self._finish(self.xp.matmul(x, W), b)
+
+    def _finish(self, y, b):
+        """The product x W plus the bias, in place."""
         if b is not None:
             y += b
         return y
@@ -74,7 +77,8 @@ class Linear(Function):
 class LinearReLU(Linear):
     """y = max(x W + b, 0) as one node: ``Dense(units, activation="relu")``.
 
-    The ReLU runs in place on the product's buffer, and the backward takes its
+    The bias and the ReLU run in place on the product's buffer (the backend's
+    ``bias_relu_``: one kernel on CuPy), and the backward takes its
     mask from the output (y > 0 exactly where x W + b > 0): dz = gy where
     y > 0, else 0; then dx = dz W^T, dW = x^T dz, db = sum_N dz as in
     :class:`Linear`. One node, one buffer and one pass fewer than Linear and
@@ -82,10 +86,12 @@ class LinearReLU(Linear):
     """
 
     def forward(self, x, W, b=None):
-        y = super().forward(x, W, b)
-        self.kernels = backend.backend_of(y)  # the array library's fused ReLU kernels
-        self.y = self.kernels.relu_(y)
+        self.kernels = backend.backend_of(x)  # the array library's fused ReLU kernels
+        self.y = super().forward(x, W, b)
         return self.y
+
+    def _finish(self, y, b):
+        return self.kernels.relu_(y) if b is None else self.kernels.bias_relu_(y, b)
 
     def backward(self, gy):
         if recording():

@@ -167,3 +167,44 @@ def test_matmul_tn_is_the_transposed_product(device, columns):
     for matmul_tn in (b.matmul_tn, generic("matmul_tn")):
         got = backend.to_numpy(matmul_tn(_on(device, x), _on(device, g)))
         np.testing.assert_allclose(got, x.T @ g, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kernel, stride, dilation, out_size", [
+    ((3, 3), (1, 1), (1, 1), (4, 5)),   # overlapping windows
+    ((2, 2), (3, 2), (1, 1), (3, 3)),   # gaps between the rows of windows
+    ((3, 2), (2, 1), (2, 2), (2, 3)),   # dilation
+])
+def test_conv_input_grad_is_col2im_of_the_gradient_times_the_kernel(device, kernel, stride,
+                                                                    dilation, out_size):
+    """dx[n, p sh + i dh, q sw + j dw, c] += sum_o g[n, p, q, o] W[o, c, i, j], padded and
+    channels last, with a spare row and column that no window reads (left at 0)."""
+    b, generic = _both(device)
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
+    padded = (sh * (oh - 1) + dh * (kh - 1) + 2, sw * (ow - 1) + dw * (kw - 1) + 2)
+    rng = np.random.default_rng(10)
+    g = rng.standard_normal((2, oh, ow, 4))
+    W = rng.standard_normal((4, 3, kh, kw))
+    expected = np.zeros((2, *padded, 3))
+    for i in range(kh):
+        for j in range(kw):
+            expected[:, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                     j * dw:j * dw + sw * (ow - 1) + 1:sw] += g @ W[:, :, i, j]
+    for grad in (b.conv_input_grad, generic("conv_input_grad")):
+        for dtype, tolerance in ((np.float64, 1e-12), (np.float32, 1e-5)):
+            got = grad(_on(device, g.reshape(-1, 4).astype(dtype)), _on(device, W.astype(dtype)),
+                       kernel, stride, dilation, out_size, padded)
+            assert got.dtype == _on(device, W.astype(dtype)).dtype
+            np.testing.assert_allclose(backend.to_numpy(got), expected, rtol=tolerance,
+                                       atol=tolerance)
+
+
+def test_bias_relu_adds_the_bias_then_clips_at_zero(device):
+    b, generic = _both(device)
+    rng = np.random.default_rng(11)
+    y, bias = rng.standard_normal((7, 5)).astype(np.float32), rng.standard_normal(5)
+    bias = bias.astype(np.float32)
+    expected = np.maximum(y + bias, 0)
+    for bias_relu in (b.bias_relu_, generic("bias_relu_")):
+        got = bias_relu(_on(device, y.copy()), _on(device, bias))
+        assert got.dtype == _on(device, y).dtype
+        np.testing.assert_array_equal(backend.to_numpy(got), expected)
