@@ -57,18 +57,45 @@ def check_same_shape(name, y, t):
         )
 
 
-def within_unit_interval(data):
-    xp = backend.namespace(data)
-    # min first: scores from a layer are almost always negative somewhere, and then
-    # this costs one reduction
-    return data.size == 0 or bool(xp.min(data) >= 0) and bool(xp.max(data) <= 1)
+def host_values(*scalars):
+    """0-d arrays of one device as Python floats, in one transfer. On a GPU every
+    read waits for all the queued kernels, so a loss gathers the numbers its
+    checks need and waits once. float64 holds every integer up to 2**53 exactly."""
+    xp = backend.namespace(scalars[0])
+    return backend.to_numpy(xp.stack([xp.astype(s, xp.float64) for s in scalars])).tolist()
 
 
-def looks_like_probabilities(data, axis):
-    """Every entry in [0, 1] and every slice along ``axis`` summing to 1 (within 1e-3)."""
+def within_unit_interval(data, low=None, high=None):
+    """Every entry in [0, 1]. ``low``, ``high``: min and max of ``data`` when already
+    read; else the min is read first: scores from a layer are almost always
+    negative somewhere, and then this costs one reduction."""
+    if data.size == 0:
+        return True
     xp = backend.namespace(data)
-    return within_unit_interval(data) and bool(
+    if low is None:
+        low, = host_values(xp.min(data))
+    if not low >= 0:  # nan too
+        return False
+    if high is None:
+        high, = host_values(xp.max(data))
+    return high <= 1
+
+
+def looks_like_probabilities(data, axis, low=None):
+    """Every entry in [0, 1] and every slice along ``axis`` summing to 1 (within 1e-3).
+    ``low``: min of ``data`` when already read."""
+    xp = backend.namespace(data)
+    return within_unit_interval(data, low) and bool(
         xp.all(xp.abs(xp.sum(data, axis=axis) - 1) <= 1e-3))
+
+
+def read_bounds(data):
+    """``(min, max)`` of ``data`` in one transfer, for data expected in [0, 1], where the
+    min alone decides nothing; ``(None, None)`` when empty."""
+    if data.size == 0:
+        return None, None
+    xp = backend.namespace(data)
+    return tuple(host_values(xp.min(data), xp.max(data)))
 
 
 _CLASS_RANGES = {}  # (array type, C, dtype, device) -> 0, 1, ..., C - 1: made once, not per step
@@ -91,19 +118,22 @@ def one_hot(labels, num_classes, dtype):
 
 
 def _min_max(xp, labels):
-    """``(min, max)`` of integer ``labels`` as Python ints, in one transfer from the
-    device (one wait for a GPU instead of two)."""
+    """``(min, max)`` of integer ``labels`` as exact Python ints, in one transfer."""
     lo, hi = backend.to_numpy(xp.stack([xp.min(labels), xp.max(labels)])).tolist()
     return lo, hi
 
 
-def check_label_range(name, labels, num_classes, ignore_index=None):
+def check_label_range(name, labels, num_classes, ignore_index=None, label_bounds=None):
     """Raise unless every label is in [0, C) or equals ``ignore_index``. Returns
-    whether some label equals ``ignore_index``."""
+    whether some label equals ``ignore_index``. ``label_bounds``: the labels'
+    (min, max) when already read as floats (see :func:`check_labels_reading`)."""
     if labels.size == 0:
         return False
     xp = backend.namespace(labels)
-    lo, hi = _min_max(xp, labels)
+    if label_bounds is None or max(-label_bounds[0], label_bounds[1]) >= 2**53:
+        lo, hi = _min_max(xp, labels)  # float64 may have rounded them: the exact ints
+    else:
+        lo, hi = (int(v) for v in label_bounds)
     ignored = False
     if ignore_index is not None and lo <= ignore_index <= hi:
         is_ignored = labels == ignore_index
@@ -120,3 +150,19 @@ def check_label_range(name, labels, num_classes, ignore_index=None):
             f"{name}: label {bad} is out of range [0, {num_classes}) for {num_classes} "
             f"classes{also}")
     return ignored
+
+
+def check_labels_reading(name, labels, num_classes, scores, ignore_index=None,
+                         probabilities=False):
+    """:func:`check_label_range`, with the min of ``scores`` (and, when they should be
+    ``probabilities``, their max) read in the same transfer as the labels' min and
+    max: a loss's label check and probability check wait for a GPU once, not twice.
+    Returns whether some label is ``ignore_index``, and the scores' (min, max) read
+    (None where not read), for :func:`within_unit_interval`."""
+    if labels.size == 0 or scores.size == 0:
+        return check_label_range(name, labels, num_classes, ignore_index), (None, None)
+    xp = backend.namespace(labels)
+    wanted = [xp.min(labels), xp.max(labels), xp.min(scores)]
+    lo, hi, low, *high = host_values(*wanted, *([xp.max(scores)] if probabilities else []))
+    ignored = check_label_range(name, labels, num_classes, ignore_index, (lo, hi))
+    return ignored, (low, high[0] if high else None)

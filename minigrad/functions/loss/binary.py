@@ -9,6 +9,7 @@ from minigrad.functions.loss._common import (
     as_target,
     check_reduction,
     check_same_shape,
+    read_bounds,
     reduce,
     within_unit_interval,
 )
@@ -34,8 +35,10 @@ def _element_weights(name, weight, like):
     return w
 
 
-def warn_unless_probabilities(name, p, instead, stacklevel=3):
-    if not within_unit_interval(p.data):
+def warn_unless_probabilities(name, p, instead, stacklevel=3, bounds=None):
+    """Warn unless ``p`` is in [0, 1]; ``bounds``: its (min, max) when already read
+    (probabilities' min decides nothing, so both are read in one transfer)."""
+    if not within_unit_interval(p.data, *(bounds or read_bounds(p.data))):
         warnings.warn(
             f"{name}: the predictions leave [0, 1], so they are not probabilities; "
             f"for logits use {instead}", UserWarning, stacklevel=stacklevel + 1,

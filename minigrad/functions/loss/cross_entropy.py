@@ -9,7 +9,7 @@ from minigrad.functions.activation import log_softmax, softmax
 from minigrad.functions.array import reshape, transpose
 from minigrad.functions.loss._common import (
     as_target,
-    check_label_range,
+    check_labels_reading,
     check_reduction,
     is_floating,
     looks_like_probabilities,
@@ -191,9 +191,11 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     element_shape = x.shape[:class_axis] + x.shape[class_axis + 1:]
     t = _class_target(name, x, target, element_shape)
     labels = not is_floating(t.data)
-    ignored = labels and check_label_range(name, t.data, c, ignore_index)
+    ignored, low = False, None
+    if labels:
+        ignored, (low, _) = check_labels_reading(name, t.data, c, x.data, ignore_index)
     w = _class_weights(name, weight, x, c)
-    if c > 1 and x.size and looks_like_probabilities(x.data, class_axis):
+    if c > 1 and x.size and looks_like_probabilities(x.data, class_axis, low):
         warnings.warn(
             f"{name}: the input looks like probabilities (every class slice is in [0, 1] "
             f"and sums to 1); pass the logits (scores before softmax), or use "

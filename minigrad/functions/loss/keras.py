@@ -19,7 +19,7 @@ from minigrad.functions.activation import log_softmax
 from minigrad.functions.array import reshape, squeeze
 from minigrad.functions.loss._common import (
     as_target,
-    check_label_range,
+    check_labels_reading,
     check_same_shape,
     is_floating,
     looks_like_probabilities,
@@ -75,8 +75,8 @@ def _pair(name, y_true, y_pred, instead):
     return t, p
 
 
-def _warn_if_softmax_output(name, p, axis):
-    if p.shape[axis] > 1 and p.size and looks_like_probabilities(p.data, axis):
+def _warn_if_softmax_output(name, p, axis, low=None):
+    if p.shape[axis] > 1 and p.size and looks_like_probabilities(p.data, axis, low):
         warnings.warn(f"{name}: received from_logits=True, but y_pred looks like "
                       f"probabilities (in [0, 1], summing to 1); was that intended?",
                       UserWarning, stacklevel=3)
@@ -124,13 +124,14 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
                          f"y_pred, got axis={axis} for shape {p.shape}")
     c = p.shape[-1]
     labels = reshape(_class_indices(name, y_true, p), (-1,))
-    check_label_range(name, labels.data, c)
+    _, (low, high) = check_labels_reading(name, labels.data, c, p.data,
+                                          probabilities=not from_logits)
     rows = reshape(p, (-1, c))
     if from_logits:
-        _warn_if_softmax_output(name, p, -1)
+        _warn_if_softmax_output(name, p, -1, low)
         losses = SoftmaxCrossEntropy()(rows, labels)
     else:
-        warn_unless_probabilities(name, p, "from_logits=True")
+        warn_unless_probabilities(name, p, "from_logits=True", bounds=(low, high))
         q = clip(rows / sum(rows, axis=1, keepdims=True), EPSILON, 1 - EPSILON)
         losses = -sum(constant(one_hot(labels.data, c, p.dtype)) * log(q), axis=1)
     return reshape(losses, p.shape[:-1])

@@ -64,7 +64,8 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     total = sum(losses)
     if reduction == "sum":
         return total
-    count = float(xp.sum(picked))
+    # every label is in range: without weights or ignored labels, one per element
+    count = labels.size if w is None and not ignored else float(xp.sum(picked))
     if count == 0:
         warnings.warn(f"{name}: the mean over no targets (empty batch, every label "
                       f"ignore_index, or class weights summing to 0) is nan",
