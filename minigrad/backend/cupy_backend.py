@@ -70,6 +70,11 @@ class CupyBackend(philox.KeyedRandom, UfuncKernels, Backend):
     def to_numpy(self, array):
         return cupy.asnumpy(array)
 
+    def host_values(self, scalars):
+        # one stack (its dtype promotion does the generic form's casts) and one copy
+        with scalars[0].device:
+            return [float(v) for v in cupy.stack(scalars).get().tolist()]
+
     def scatter_add(self, target, key, values) -> None:
         with target.device:
             cupyx.scatter_add(target, key, values)

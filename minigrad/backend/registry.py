@@ -141,6 +141,11 @@ def to_numpy(array) -> np.ndarray:
     return backend_of(array).to_numpy(array)
 
 
+def host_values(*scalars) -> list:
+    """0-d arrays of one device as Python floats, read from it in one transfer."""
+    return backend_of(scalars[0]).host_values(scalars)
+
+
 def to_device(array, device):
     """``array`` (any backend, list or scalar) on ``device``."""
     device = normalize_device(device)

@@ -57,14 +57,6 @@ def check_same_shape(name, y, t):
         )
 
 
-def host_values(*scalars):
-    """0-d arrays of one device as Python floats, in one transfer. On a GPU every
-    read waits for all the queued kernels, so a loss gathers the numbers its
-    checks need and waits once. float64 holds every integer up to 2**53 exactly."""
-    xp = backend.namespace(scalars[0])
-    return backend.to_numpy(xp.stack([xp.astype(s, xp.float64) for s in scalars])).tolist()
-
-
 def within_unit_interval(data, low=None, high=None):
     """Every entry in [0, 1]. ``low``, ``high``: min and max of ``data`` when already
     read; else the min is read first: scores from a layer are almost always
@@ -73,11 +65,11 @@ def within_unit_interval(data, low=None, high=None):
         return True
     xp = backend.namespace(data)
     if low is None:
-        low, = host_values(xp.min(data))
+        low, = backend.host_values(xp.min(data))
     if not low >= 0:  # nan too
         return False
     if high is None:
-        high, = host_values(xp.max(data))
+        high, = backend.host_values(xp.max(data))
     return high <= 1
 
 
@@ -95,7 +87,7 @@ def read_bounds(data):
     if data.size == 0:
         return None, None
     xp = backend.namespace(data)
-    return tuple(host_values(xp.min(data), xp.max(data)))
+    return tuple(backend.host_values(xp.min(data), xp.max(data)))
 
 
 _CLASS_RANGES = {}  # (array type, C, dtype, device) -> 0, 1, ..., C - 1: made once, not per step
@@ -163,6 +155,6 @@ def check_labels_reading(name, labels, num_classes, scores, ignore_index=None,
         return check_label_range(name, labels, num_classes, ignore_index), (None, None)
     xp = backend.namespace(labels)
     wanted = [xp.min(labels), xp.max(labels), xp.min(scores)]
-    lo, hi, low, *high = host_values(*wanted, *([xp.max(scores)] if probabilities else []))
+    lo, hi, low, *high = backend.host_values(*wanted, *([xp.max(scores)] if probabilities else []))
     ignored = check_label_range(name, labels, num_classes, ignore_index, (lo, hi))
     return ignored, (low, high[0] if high else None)

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from minigrad import F, backend
-from minigrad.functions.loss._common import host_values
 from tests.functions.loss.reference import LABELS, LOGITS, log_softmax, on
 
 PROBS = np.exp(log_softmax(LOGITS))
@@ -15,14 +14,18 @@ PROBS = np.exp(log_softmax(LOGITS))
 @contextlib.contextmanager
 def counting_reads(monkeypatch, device):
     """Counts the reads of array data by the host inside the block. On numpy these
-    are the calls of ``backend.to_numpy``. On array-api-strict, the stand-in for a
+    are the calls of the backend's ``to_numpy`` and ``host_values``, the two ways
+    to a device's host. On array-api-strict, the stand-in for a
     separate device, every way out of an array is counted: DLPack (which its
     ``to_numpy`` uses), ``__array__``, and ``bool()``, ``float()``, ``int()`` or an
     index of a 0-d array, which on a GPU wait for the device just the same."""
     reads = []
     if device == "cpu":
-        to_numpy = backend.to_numpy
-        monkeypatch.setattr(backend, "to_numpy", lambda a: reads.append(1) or to_numpy(a))
+        kind = type(backend.get_backend("cpu"))
+        for name in ("to_numpy", "host_values"):
+            read = getattr(kind, name)
+            monkeypatch.setattr(kind, name,
+                                lambda *a, read=read, **k: reads.append(1) or read(*a, **k))
     else:
         kind = type(backend.as_array([0.0], device=device))
         for name in ("__dlpack__", "__array__", "__bool__", "__float__", "__int__",
@@ -81,7 +84,7 @@ def test_host_values_are_python_floats_from_one_transfer(device, monkeypatch):
     labels, x = on(device, LABELS).data, on(device, LOGITS, np.float32).data
     xp = backend.namespace(x)
     with counting_reads(monkeypatch, device) as reads:
-        values = host_values(xp.min(labels), xp.max(labels), xp.min(x), xp.all(x < 10))
+        values = backend.host_values(xp.min(labels), xp.max(labels), xp.min(x), xp.all(x < 10))
     assert values == [0.0, 2.0, -3.0, 1.0] and len(reads) == 1
     assert all(type(v) is float for v in values)
 
