@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from minigrad.backend import philox
+
 
 @dataclasses.dataclass(frozen=True)
 class Elementwise:
@@ -24,6 +26,7 @@ class Elementwise:
     operation: str
     name: str
     options: tuple = ()
+    preamble: str = ""
 
 
 # Backend.adam_update_'s twelve passes in one; --fmad=false rounds every product on its
@@ -88,3 +91,45 @@ BIAS_RELU = Elementwise(
     "T b", "T y",
     "T s = y + b; y = (s > (T)0 || s != s) ? s : (T)0;",
     "minigrad_bias_relu")
+
+# inverted dropout's mask in one pass: Backend.dropout_mask's keep mask (the 16-bit
+# chunk i of the Philox stream of ``key`` against ``threshold``: philox.KEEP_OPERATION)
+# and its scaling to ``scale`` where kept, else 0
+DROPOUT_MASK = Elementwise(
+    "uint64 key, uint32 threshold, T scale", "T mask",
+    "unsigned int w = minigrad_philox_word(key, ((unsigned long long)i) >> 1);"
+    "mask = (((i & 1) ? (w >> 16) : (w & 0xFFFFu)) < threshold) ? scale : (T)0;",
+    "minigrad_dropout_mask", preamble=philox.CUDA_PREAMBLE)
+
+# softmax cross-entropy of one row of C logits per thread (Backend.softmax_nll's ten or
+# so kernels in one): the row's maximum, probs = exp(x - max) / their total, loss =
+# log(total) - (x[label] - max). A label outside [0, C), which the losses' range check
+# rules out before, gives nan (log of the negative -total, total >= 1), not a read out
+# of bounds
+SOFTMAX_NLL = Elementwise(
+    "raw T x, int64 label, int64 C", "T loss, raw T probs",
+    """
+    long long row = i * C;
+    T top = x[row];
+    for (long long c = 1; c < C; ++c) {
+        if (x[row + c] > top) top = x[row + c];
+    }
+    T total = 0;
+    for (long long c = 0; c < C; ++c) {
+        T e = exp(x[row + c] - top);
+        probs[row + c] = e;
+        total += e;
+    }
+    for (long long c = 0; c < C; ++c) probs[row + c] = probs[row + c] / total;
+    loss = (label < 0 || label >= C) ? log(-total) : log(total) - (x[row + label] - top);
+    """,
+    "minigrad_softmax_nll")
+
+# its gradient, (probs - one_hot(labels)) g, as UfuncKernels.softmax_nll_grad rounds it:
+# probs g, then g subtracted at the label (--fmad=false: no fused multiply-subtract);
+# g is one weight for every row (g_stride 0) or one per row (g_stride 1)
+SOFTMAX_NLL_GRAD = Elementwise(
+    "T p, raw int64 labels, raw T g, int64 C, int64 g_stride", "T gx",
+    "long long r = i / C; T w = g[r * g_stride]; T v = p * w;"
+    " if (labels[r] == i % C) v -= w; gx = v;",
+    "minigrad_softmax_nll_grad", ("--fmad=false",))

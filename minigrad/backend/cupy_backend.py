@@ -11,7 +11,7 @@ import cupy
 import cupyx
 
 from minigrad.backend import cuda_sources, philox
-from minigrad.backend.base import Backend, UfuncKernels
+from minigrad.backend.base import Backend, UfuncKernels, keep_threshold
 
 _WORDS = cupy.ElementwiseKernel(
     "uint64 key", "uint32 word", philox.WORDS_OPERATION, "minigrad_philox_words",
@@ -23,13 +23,18 @@ _KEEP = cupy.ElementwiseKernel(
 
 def _elementwise(source):
     return cupy.ElementwiseKernel(source.in_params, source.out_params, source.operation,
-                                  source.name, options=source.options)
+                                  source.name, options=source.options,
+                                  preamble=source.preamble)
 
 
 _ADAM = _elementwise(cuda_sources.ADAM_UPDATE)
 _MAX_POOL_GRAD = _elementwise(cuda_sources.MAX_POOL_GRAD)
 _COL2IM = _elementwise(cuda_sources.COL2IM)
 _BIAS_RELU = _elementwise(cuda_sources.BIAS_RELU)
+_DROPOUT_MASK = _elementwise(cuda_sources.DROPOUT_MASK)
+_SOFTMAX_NLL = _elementwise(cuda_sources.SOFTMAX_NLL)
+_SOFTMAX_NLL_GRAD = _elementwise(cuda_sources.SOFTMAX_NLL_GRAD)
+ROW_KERNEL_CLASSES = 1024  # softmax_nll's thread per row, up to this many classes
 
 
 def _floating(*arrays):
@@ -126,6 +131,32 @@ class CupyBackend(philox.KeyedRandom, UfuncKernels, Backend):
             return super().adam_update_(p, m, v, g, b1, b2, eps, step)
         with p.device:
             _ADAM(g, b1, 1.0 - b1, b2, 1.0 - b2, eps, step, p, m, v)
+
+    def dropout_mask(self, shape, keep_prob, dtype, device=None):
+        if dtype not in (cupy.float32, cupy.float64):
+            return super().dropout_mask(shape, keep_prob, dtype, device)
+        with self._on(device):
+            return _DROPOUT_MASK(self._next_key(), keep_threshold(keep_prob), 1.0 / keep_prob,
+                                 cupy.empty(tuple(shape), dtype))
+
+    def softmax_nll(self, x, labels):
+        if not (_floating(x) and x.ndim == 2 and labels.dtype == cupy.int64
+                and 0 < x.shape[1] <= ROW_KERNEL_CLASSES):
+            return super().softmax_nll(x, labels)
+        with x.device:
+            x = cupy.ascontiguousarray(x)
+            return _SOFTMAX_NLL(x, labels, x.shape[1], cupy.empty(x.shape[0], x.dtype),
+                                cupy.empty_like(x))
+
+    def softmax_nll_grad(self, probs, labels, g):
+        if not (_floating(probs, g) and probs.dtype == g.dtype and labels.dtype == cupy.int64
+                and probs.flags.c_contiguous):
+            return super().softmax_nll_grad(probs, labels, g)
+        g_stride = 0 if g.ndim == 0 else 1  # one weight, or one per row (N, 1)
+        with probs.device:
+            return _SOFTMAX_NLL_GRAD(probs, cupy.ascontiguousarray(labels),
+                                     cupy.ascontiguousarray(g).reshape(-1), probs.shape[1],
+                                     g_stride)
 
     def _words(self, key, count, device):
         return _WORDS(key, cupy.empty(count, cupy.uint32))

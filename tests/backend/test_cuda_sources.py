@@ -14,8 +14,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from minigrad.backend import cuda_sources, get_backend
-from minigrad.backend.base import Backend
+from minigrad.backend import cuda_sources, get_backend, philox
+from minigrad.backend.base import Backend, UfuncKernels, keep_threshold
 
 _C_TYPES = {"float32": "float", "float64": "double", "int64": "long long",
             "uint64": "unsigned long long", "uint32": "unsigned int", "bool": "bool"}
@@ -42,7 +42,11 @@ def _declaration(k, raw, type_, name, output, kind):
 _HARNESS = """
 #include <cmath>
 #include <cstddef>
+using std::exp;
+using std::log;
 using std::sqrt;
+#define __device__
+%(preamble)s
 typedef %(T)s T;
 extern "C" void run(void **args, ptrdiff_t n) {
     for (ptrdiff_t i = 0; i < n; ++i) {
@@ -78,9 +82,13 @@ def run_kernel(compiler, tmp_path_factory):
         kinds = ["array" if isinstance(a, np.ndarray) else "scalar" for a in args]
         t_type = next(a.dtype for a, (_, type_, _, _) in zip(args, params)
                       if type_ == "T" and isinstance(a, np.ndarray))
+        for a, (_, type_, name, _) in zip(args, params):
+            if isinstance(a, np.ndarray):
+                assert a.dtype == (t_type if type_ == "T" else type_), (source.name, name)
         declarations = [_declaration(k, *p, kind) for k, (p, kind) in
                         enumerate(zip(params, kinds))]
         text = _HARNESS % {"T": _C_TYPES[str(t_type)], "operation": source.operation,
+                           "preamble": source.preamble,
                            "declarations": "\n        ".join(declarations)}
         digest = hashlib.sha1(text.encode()).hexdigest()[:12]
         cpp, library = folder / f"{digest}.cpp", folder / f"{digest}.so"
@@ -184,3 +192,51 @@ def test_bias_relu_is_the_generic_bias_and_relu_bit_for_bit(run_kernel, dtype):
     run_kernel(cuda_sources.BIAS_RELU, np.ascontiguousarray(np.broadcast_to(b, y.shape)), y)
     np.testing.assert_array_equal(_bits(y), _bits(expected))
     assert np.isnan(y[0, 0]) and not np.signbit(y[2, 2])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout_mask_is_the_keyed_keep_mask_scaled_bit_for_bit(run_kernel, dtype):
+    """What KeyedRandom draws with the keep kernel and UfuncKernels scales, in one pass."""
+    key, keep_prob, shape = 2**63 + 977, 0.8, (37, 9)
+    threshold = keep_threshold(keep_prob)
+    mask = np.empty(shape, dtype)
+    run_kernel(cuda_sources.DROPOUT_MASK, key, threshold, 1.0 / keep_prob, mask)
+    keep = philox.keep_bits(key, mask.size, threshold).reshape(shape)
+    expected = np.multiply(keep, 1.0 / keep_prob, dtype=dtype)
+    np.testing.assert_array_equal(_bits(mask), _bits(expected))
+    assert 0.7 < keep.mean() < 0.9
+
+
+def _ufunc_kernels(name):
+    return getattr(UfuncKernels, name).__get__(get_backend("cpu"))
+
+
+@pytest.mark.parametrize("dtype, tolerance", [(np.float32, 1e-6), (np.float64, 1e-14)])
+def test_softmax_nll_is_the_fused_softmax_cross_entropy(run_kernel, dtype, tolerance):
+    """Same losses and probabilities as UfuncKernels' form to rounding (the sums run in
+    another order); a label outside [0, C) gives nan instead of a read out of bounds."""
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((33, 7)) * 30).astype(dtype)  # large: needs the shift
+    labels = rng.integers(0, 7, 33)
+    losses, probs = np.empty(33, dtype), np.empty_like(x)
+    run_kernel(cuda_sources.SOFTMAX_NLL, x, labels, 7, losses, probs)
+    want_losses, want_probs = _ufunc_kernels("softmax_nll")(x, labels)
+    np.testing.assert_allclose(losses, want_losses, rtol=tolerance, atol=tolerance)
+    np.testing.assert_allclose(probs, want_probs, rtol=tolerance, atol=tolerance)
+    labels[[3, 5]] = -1, 7
+    run_kernel(cuda_sources.SOFTMAX_NLL, x, labels, 7, losses, probs)
+    assert np.isnan(losses[[3, 5]]).all() and np.isfinite(np.delete(losses, [3, 5])).all()
+
+
+@pytest.mark.parametrize("per_row", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_nll_grad_is_the_generic_gradient_bit_for_bit(run_kernel, per_row, dtype):
+    rng = np.random.default_rng(5)
+    probs = rng.random((21, 6)).astype(dtype)
+    labels = rng.integers(0, 6, 21)
+    g = rng.random((21, 1)).astype(dtype) if per_row else np.asarray(1 / 21, dtype)
+    gx = np.empty_like(probs)
+    run_kernel(cuda_sources.SOFTMAX_NLL_GRAD, probs, labels, g.reshape(-1), 6,
+               1 if per_row else 0, gx)
+    expected = _ufunc_kernels("softmax_nll_grad")(probs, labels, g)
+    np.testing.assert_array_equal(_bits(gx), _bits(expected))

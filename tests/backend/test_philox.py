@@ -250,6 +250,10 @@ def test_cuda_draws_equal_the_host_keyed_draws_on_every_device():
         keep = gpu.keep_mask((129, 65), 0.3, device)
         assert backend.device_of(keep) == device and keep.shape == (129, 65)
         np.testing.assert_array_equal(backend.to_numpy(keep), host.keep_mask((129, 65), 0.3))
+        mask = gpu.dropout_mask((31, 7), 0.75, np.float32, device)  # one kernel on CuPy
+        assert backend.device_of(mask) == device and mask.dtype == np.float32
+        np.testing.assert_array_equal(backend.to_numpy(mask),
+                                      host.dropout_mask((31, 7), 0.75, np.float32))
         u = gpu.uniform((1000,), -1.0, 2.0, device=device)
         np.testing.assert_array_equal(backend.to_numpy(u), host.uniform((1000,), -1.0, 2.0))
         z = gpu.normal((1000,), dtype=np.float64, device=device)
