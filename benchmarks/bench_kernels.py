@@ -196,6 +196,9 @@ CASES = {
                                  a.labels(n, 1000), a.normal((n, 64))),
     "uniform": lambda n, a: (LARGEST_WEIGHT, -0.07, 0.07, a.dtype, a.device),
     "normal": lambda n, a: (LARGEST_WEIGHT, 0.0, 0.05, a.dtype, a.device),
+    # a loss's checks: the labels' minimum and maximum and the logits' minimum
+    "host_values": lambda n, a: ([a.put(np.asarray(0)), a.put(np.asarray(CLASSES - 1)),
+                                  a.scalar(-3.5)],),
     "copy": lambda n, a: (a.normal(LARGEST_WEIGHT),),
     "zeros": lambda n, a: ((n, CONV2["in"], CONV2["in"], CONV1["channels"]), a.dtype, a.device),
 }
@@ -235,9 +238,12 @@ def block_seconds(form, arg_sets, sync):
 
 
 def describe(args, backend):
-    """The shapes of the array arguments (of the shape asked for, for a draw)."""
-    shapes = [tuple(a.shape) for a in args if isinstance(a, backend.array_types)] or [args[0]]
-    return " ".join("x".join(map(str, s)) if s else "()" for s in shapes)
+    """The shapes of the array arguments (of the shape asked for, for a draw; the
+    number of arrays, for a list of them)."""
+    shapes = [tuple(a.shape) for a in args if isinstance(a, backend.array_types)]
+    if not shapes and isinstance(args[0], list):
+        return f"{len(args[0])} arrays"
+    return " ".join("x".join(map(str, s)) if s else "()" for s in shapes or [args[0]])
 
 
 def host_outputs(result, args, written, backend):
@@ -246,7 +252,8 @@ def host_outputs(result, args, written, backend):
         arrays = [args[i] for i in written]
     else:
         arrays = list(result) if isinstance(result, tuple) else [result]
-    return [np.asarray(backend.to_numpy(a)) for a in arrays]
+    return [np.asarray(backend.to_numpy(a) if isinstance(a, backend.array_types) else a)
+            for a in arrays]
 
 
 def agreement(special, generic, draw):
