@@ -282,9 +282,9 @@ def same_law(a, b):
     """Means and standard deviations of two large samples within five standard errors."""
     a, b = a.astype(np.float64).ravel(), b.astype(np.float64).ravel()
     n = min(a.size, b.size)
-    spread = math.sqrt((a.var() + b.var()) / n)
-    return (abs(a.mean() - b.mean()) <= 5 * spread
-            and abs(a.std() - b.std()) <= 5 * spread / math.sqrt(2) + 1e-12)
+    error = math.sqrt((a.var() + b.var()) / n)  # of the difference of the means
+    return (abs(a.mean() - b.mean()) <= 5 * error
+            and abs(a.std() - b.std()) <= 5 * error / math.sqrt(2) + 1e-12)
 
 
 def spread(values):
@@ -324,7 +324,7 @@ def measure(backend, name, args, opts, sync):
         for form, times in zip(forms, ms):
             arg_sets = [fresh() for _ in range(reps)] if written else [args] * reps
             times.append(1e3 * block_seconds(form, arg_sets, sync) / reps)
-            del arg_sets
+            del arg_sets  # the copies go before the next block makes its own
     return {"method": name, "shape": describe(args, backend), "reps": reps,
             "special_ms": spread(ms[0]), "generic_ms": spread(ms[1]),
             "ratio": spread([a / b for a, b in zip(*ms)]), "agree": agree}
