@@ -116,13 +116,22 @@ class Inputs:
     def put(self, host):
         return self.backend.asarray(host, device=self.device)
 
+    def draw(self, shape):
+        """Standard normal host numbers in the dtype (drawn in float32 where that is
+        at least as wide as needed: twice as fast for the largest arrays)."""
+        wide = np.float64 if self.host_dtype.itemsize > 4 else np.float32
+        return self.rng.standard_normal(shape, dtype=wide).astype(self.host_dtype, copy=False)
+
     def normal(self, shape, scale=1.0):
-        return self.put((self.rng.standard_normal(shape) * scale).astype(self.host_dtype))
+        host = self.draw(shape)
+        if scale != 1.0:
+            host *= scale
+        return self.put(host)
 
     def channels_last(self, shape, relu=False):
         """An (N, C, H, W) array whose memory is (N, H, W, C), as conv2d makes it."""
         n, c, h, w = shape
-        host = self.rng.standard_normal((n, h, w, c)).astype(self.host_dtype)
+        host = self.draw((n, h, w, c))
         if relu:
             np.maximum(host, 0, out=host)
         return self.backend.xp.permute_dims(self.put(host), (0, 3, 1, 2))
@@ -154,7 +163,7 @@ def _max_pool_grad(n, a):
 
 def _adam_update(n, a):
     p, m, g = (a.normal(LARGEST_WEIGHT, s) for s in (0.05, 1e-3, 1e-3))
-    v = a.put(np.square(a.rng.standard_normal(LARGEST_WEIGHT) * 1e-3).astype(a.host_dtype))
+    v = a.put(np.square(a.draw(LARGEST_WEIGHT) * 1e-3))
     return p, m, v, g, 0.9, 0.999, 1e-8, 1e-3
 
 
