@@ -11,15 +11,18 @@ file, then SIGKILL), in this order so that the short, decisive ones run first:
 2. ``example``: ``examples/mnist_mlp.py --device cuda --quick``;
 3. ``bench``: ``benchmarks/bench_gpu.py`` (MLP and CNN step, minigrad-CuPy
    against PyTorch CUDA, batches 128 and 1024, peak GPU memory);
-4. ``suite``: every device test on ``--backend=cupy`` (``--device-only``: the
+4. ``kernels``: ``benchmarks/bench_kernels.py`` (each special case of the CuPy
+   backend against the generic form of ``Backend`` it replaces, at the shapes
+   of bench_gpu.py's steps at batch 1024; a verdict each);
+5. ``suite``: every device test on ``--backend=cupy`` (``--device-only``: the
    others run on numpy whatever the backend) with the time that is left. CuPy's
    CUB reductions are off here (``CUPY_ACCELERATORS=``): they compile slowly
    and the suite checks minigrad, not CuPy's reduction variants; the other
    stages run with CuPy's defaults.
 
-Writes into ``--out`` (at most seven files): ``report.md`` (also printed at
+Writes into ``--out`` (at most nine files): ``report.md`` (also printed at
 the end), ``resume.log``, ``example.log``, ``bench.log``, ``bench.json``,
-``suite.log``, ``suite.xml``. ``--dry`` runs the same stages on the CPU with
+``kernels.log``, ``kernels.json``, ``suite.log``, ``suite.xml``. ``--dry`` runs the same stages on the CPU with
 tiny sizes and a small test selection, to check the script itself.
 
     python benchmarks/gpu_check.py --out /tmp/gpu-check
@@ -272,7 +275,21 @@ def bench_section(bench):
     return lines + [""]
 
 
-def compose_report(info, stages, resume, suite, example_tail, bench, out, dry):
+def kernels_section(kernels):
+    lines = ["## Kernel special cases against their generic forms", ""]
+    if kernels is None:
+        return lines + ["No results (see kernels.log).", ""]
+    sys.path.insert(0, HERE)
+    from bench_kernels import KEEP_AT_MOST, table
+
+    run = kernels["args"]
+    intro = (f"On {run['device']}, batch {run['batch']}, {run['dtype']}: ms per call, median of "
+             f"{run['rounds']} interleaved rounds (range); a special case keeps its place at a "
+             f"median special / generic <= {KEEP_AT_MOST}.")
+    return lines + [intro, ""] + table(kernels) + [""]
+
+
+def compose_report(info, stages, resume, suite, example_tail, bench, out, dry, kernels=None):
     when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     lines = [f"# minigrad GPU check{' (DRY RUN on the CPU)' if dry else ''}, {when}", "",
              "```", info.get("nvidia_smi", ""), "```", "",
@@ -284,6 +301,7 @@ def compose_report(info, stages, resume, suite, example_tail, bench, out, dry):
                            os.path.join(out, "resume.log"))
     lines += ["## examples/mnist_mlp.py --quick", "", "```", example_tail, "```", ""]
     lines += bench_section(bench)
+    lines += kernels_section(kernels)
     lines += tests_section("Test suite on the device backend (device tests only)", suite,
                            os.path.join(out, "suite.log"))
     return "\n".join(lines)
@@ -307,6 +325,7 @@ def main(argv=None):
     resume_files = [f for f in RESUME_FILES if os.path.exists(os.path.join(ROOT, f))]
     resume_xml = os.path.join(scratch, "resume.xml")
     bench_json = os.path.join(out, "bench.json")
+    kernels_json = os.path.join(out, "kernels.json")
     tiny = ["--batches", "8", "--rounds", "2", "--warmup", "1", "--memory-steps", "1",
             "--block-seconds", "0.02"] if args.dry else []
     # the suite's kernels compile on first use: several processes share that wait
@@ -319,6 +338,9 @@ def main(argv=None):
                      "--output-dir", os.path.join(scratch, "runs")], "example.log", 90, {}),
         ("bench", [py, "benchmarks/bench_gpu.py", "--device", device, "--json", bench_json]
          + tiny, "bench.log", 150, {}),
+        ("kernels", [py, "benchmarks/bench_kernels.py", "--device", device, "--json", kernels_json]
+         + (["--batch", "8", "--rounds", "2", "--block-seconds", "0.005"] if args.dry else []),
+         "kernels.log", 40, {}),
         ("suite", pytest + [f"--junitxml={os.path.join(out, 'suite.xml')}", "--tb=short",
                             "--durations=15"] + parallel
          + (["tests/backend"] if args.dry else []), "suite.log", None,
@@ -339,7 +361,7 @@ def main(argv=None):
     report = compose_report(info, stages, summarize_junit(resume_xml),
                             summarize_junit(os.path.join(out, "suite.xml")),
                             log_tail(os.path.join(out, "example.log")), read_bench(bench_json),
-                            out, args.dry)
+                            out, args.dry, read_bench(kernels_json))
     report += f"\nTotal {time.monotonic() - started:.0f} s.\n"
     with open(os.path.join(out, "report.md"), "w") as f:
         f.write(report)

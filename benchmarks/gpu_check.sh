@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU check of minigrad: tests on CuPy, exact resume on CUDA, the MNIST example on
-# CUDA, and the MLP / CNN training step against PyTorch CUDA, in about five minutes
-# (at most about eight); the stages and the report are in benchmarks/gpu_check.py.
+# CUDA, the MLP / CNN training step against PyTorch CUDA, and each CuPy kernel special
+# case against its generic form, in about five minutes (at most about eight); the
+# stages and the report are in benchmarks/gpu_check.py.
 #
 #   bash benchmarks/gpu_check.sh          # from anywhere; report and logs in $OUT
 #   bash benchmarks/gpu_check.sh --dry    # on a machine without a GPU: the same stages, tiny

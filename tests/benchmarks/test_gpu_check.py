@@ -81,13 +81,21 @@ def test_report_names_each_stage_and_the_targets(tmp_path):
     (tmp_path / "suite.xml").write_text(JUNIT)
     bench = {"results": {"mlp@1024": _bench_summary([3.0], [2.5]),
                          "cnn@1024": _bench_summary([5.0], [2.0])}}
+    kernels = {"args": {"device": "cuda:0", "batch": 1024, "dtype": "float32", "rounds": 7},
+               "no_case": ["integers"], "results": [
+                   {"method": "windows", "shape": "1024x13x13x32", "agree": "yes",
+                    **{k: {"median": v, "min": v, "max": v} for k, v in
+                       (("special_ms", 0.1), ("generic_ms", 0.3), ("ratio", 0.33))}},
+                   {"method": "relu_", "shape": "1024x512", "agree": "yes",
+                    **{k: {"median": v, "min": v, "max": v} for k, v in
+                       (("special_ms", 0.01), ("generic_ms", 0.01), ("ratio", 0.99))}}]}
     stages = [{"name": "resume", "rc": 0, "seconds": 12.0, "timed_out": False},
               {"name": "suite", "rc": 2, "seconds": 300.0, "timed_out": True},
               {"name": "bench", "rc": None, "seconds": 0.0, "timed_out": False}]
     report = gpu_check.compose_report(
         {"nvidia_smi": "GPU 0: NVIDIA H200", "cupy": {"version": "14.2.0"}}, stages, None,
         gpu_check.summarize_junit(str(tmp_path / "suite.xml")), "Test accuracy: 0.9", bench,
-        str(tmp_path), dry=False)
+        str(tmp_path), dry=False, kernels=kernels)
     assert "GPU 0: NVIDIA H200" in report and '"14.2.0"' in report
     assert "| resume | ok | 12 |" in report and "| suite | TIMED OUT (rc 2) | 300 |" in report
     assert "| bench | did not run" in report
@@ -96,6 +104,14 @@ def test_report_names_each_stage_and_the_targets(tmp_path):
     assert "`tests.a::test_bad[cupy]`" in report and "2 x no torch" in report
     assert "MLP at batch 1024: minigrad / PyTorch = 1.20" in report and "<= 1.5: met" in report
     assert "CNN at batch 1024: minigrad / PyTorch = 2.50" in report and "NOT met" in report
+    assert "## Kernel special cases against their generic forms" in report
+    assert "On cuda:0, batch 1024, float32" in report
+    assert "| windows | 1024x13x13x32 | 0.100 (0.100-0.100) | 0.300 (0.300-0.300) | 0.33 " \
+        "(0.33-0.33) | yes | keeps its place |" in report
+    assert "| relu_ |" in report and "| yes | no measured gain |" in report
+    assert "No case (add one to CASES in bench_kernels.py): integers" in report
+    without = gpu_check.compose_report({}, stages, None, None, "", None, str(tmp_path), False)
+    assert "No results (see kernels.log)." in without
 
 
 def test_bench_gpu_runs_on_the_cpu(tmp_path):
