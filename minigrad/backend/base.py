@@ -241,12 +241,6 @@ class UfuncKernels:
     def relu_(self, y):
         return self.xp.maximum(y, 0, out=y)
 
-    def where_positive(self, g, y):
-        return self.xp.multiply(g, y > 0)  # the bool mask is cast inside the loop
-
-    def dropout_mask(self, shape, keep_prob, dtype, device=None):
-        return self._scaled_keep(self.keep_mask(shape, keep_prob, device), keep_prob, dtype)
-
     def softmax_nll(self, x, labels):
         # the same numbers as the generic form, in fewer and cheaper calls: ndarray
         # methods skip numpy's Python wrappers, a fancy index with a row range made
@@ -297,11 +291,6 @@ class UfuncKernels:
             t *= step
             p[lo:hi] -= t
 
-    def _scaled_keep(self, keep, keep_prob, dtype):
-        """``1 / keep_prob`` where ``keep``, else 0, in one pass: ``dtype=`` keeps the loop
-        in ``dtype`` (bool times a Python float would run a float64 loop and cast, five
-        times slower)."""
-        return self.xp.multiply(keep, 1.0 / keep_prob, dtype=dtype)
 
 
 def keep_threshold(keep_prob: float) -> int:

@@ -196,7 +196,8 @@ def test_bias_relu_is_the_generic_bias_and_relu_bit_for_bit(run_kernel, dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_dropout_mask_is_the_keyed_keep_mask_scaled_bit_for_bit(run_kernel, dtype):
-    """What KeyedRandom draws with the keep kernel and UfuncKernels scales, in one pass."""
+    """What KeyedRandom draws with the keep kernel and Backend.dropout_mask scales, in one
+    pass."""
     key, keep_prob, shape = 2**63 + 977, 0.8, (37, 9)
     threshold = keep_threshold(keep_prob)
     mask = np.empty(shape, dtype)
