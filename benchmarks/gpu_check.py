@@ -14,15 +14,18 @@ file, then SIGKILL), in this order so that the short, decisive ones run first:
 4. ``kernels``: ``benchmarks/bench_kernels.py`` (each special case of the CuPy
    backend against the generic form of ``Backend`` it replaces, at the shapes
    of bench_gpu.py's steps at batch 1024; a verdict each);
-5. ``suite``: every device test on ``--backend=cupy`` (``--device-only``: the
+5. ``profile-cnn`` and ``profile-mlp``: ``benchmarks/profile_ops.py`` at batch
+   1024 (each Function's share of a synchronised step: where the time goes);
+6. ``suite``: every device test on ``--backend=cupy`` (``--device-only``: the
    others run on numpy whatever the backend) with the time that is left. CuPy's
    CUB reductions are off here (``CUPY_ACCELERATORS=``): they compile slowly
    and the suite checks minigrad, not CuPy's reduction variants; the other
    stages run with CuPy's defaults.
 
-Writes into ``--out`` (at most nine files): ``report.md`` (also printed at
+Writes into ``--out`` (at most eleven files): ``report.md`` (also printed at
 the end), ``resume.log``, ``example.log``, ``bench.log``, ``bench.json``,
-``kernels.log``, ``kernels.json``, ``suite.log``, ``suite.xml``. ``--dry`` runs the same stages on the CPU with
+``kernels.log``, ``kernels.json``, ``profile-cnn.log``, ``profile-mlp.log``,
+``suite.log``, ``suite.xml``. ``--dry`` runs the same stages on the CPU with
 tiny sizes and a small test selection, to check the script itself.
 
     python benchmarks/gpu_check.py --out /tmp/gpu-check
@@ -289,6 +292,20 @@ def kernels_section(kernels):
     return lines + [intro, ""] + table(kernels) + [""]
 
 
+PROFILED = ("cnn", "mlp")
+
+
+def profiles_section(out):
+    """profile_ops' tables (markdown already), one per model, as the logs hold them."""
+    lines = ["## Where a step's time goes (benchmarks/profile_ops.py)", ""]
+    for model in PROFILED:
+        text = log_tail(os.path.join(out, f"profile-{model}.log"), 45)
+        table = [line for line in text.splitlines() if not line.startswith("$ ")]
+        lines += table or [f"No profile of the {model.upper()} (see profile-{model}.log)."]
+        lines.append("")
+    return lines
+
+
 def compose_report(info, stages, resume, suite, example_tail, bench, out, dry, kernels=None):
     when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     lines = [f"# minigrad GPU check{' (DRY RUN on the CPU)' if dry else ''}, {when}", "",
@@ -302,6 +319,7 @@ def compose_report(info, stages, resume, suite, example_tail, bench, out, dry, k
     lines += ["## examples/mnist_mlp.py --quick", "", "```", example_tail, "```", ""]
     lines += bench_section(bench)
     lines += kernels_section(kernels)
+    lines += profiles_section(out)
     lines += tests_section("Test suite on the device backend (device tests only)", suite,
                            os.path.join(out, "suite.log"))
     return "\n".join(lines)
@@ -341,6 +359,10 @@ def main(argv=None):
         ("kernels", [py, "benchmarks/bench_kernels.py", "--device", device, "--json", kernels_json]
          + (["--batch", "8", "--rounds", "2", "--block-seconds", "0.005"] if args.dry else []),
          "kernels.log", 40, {}),
+        *[(f"profile-{model}", [py, "benchmarks/profile_ops.py", "--model", model, "--device",
+                                device] + (["--batch", "8", "--steps", "2", "--warmup", "1"]
+                                           if args.dry else ["--batch", "1024"]),
+           f"profile-{model}.log", 30, {}) for model in PROFILED],
         ("suite", pytest + [f"--junitxml={os.path.join(out, 'suite.xml')}", "--tb=short",
                             "--durations=15"] + parallel
          + (["tests/backend"] if args.dry else []), "suite.log", None,
