@@ -24,7 +24,7 @@ from minigrad import backend
 from minigrad.backend.base import window_offsets
 from minigrad.core import Function, as_variable, constant, recording
 from minigrad.functions.array import reshape, transpose
-from minigrad.functions.linalg import matmul
+from minigrad.functions.linalg import ProductReLU, matmul
 from minigrad.functions.reduction import sum
 
 
@@ -323,7 +323,7 @@ class Conv2d(Function):
         return (gx, gW, gb) if has_bias else (gx, gW)
 
 
-class Conv2dReLU(Conv2d):
+class Conv2dReLU(ProductReLU, Conv2d):
     """y = max(conv2d(x, W, b), 0) as one node: ``Conv2D(filters, ..., activation="relu")``.
 
     The bias and the ReLU run in place on the product's buffer (the backend's
@@ -333,18 +333,8 @@ class Conv2dReLU(Conv2d):
     and one pass fewer than Conv2d and ReLU apart. Paper (ReLU): Nair & Hinton, 2010.
     """
 
-    def forward(self, x, W, b=None):
-        self.kernels = backend.backend_of(x)
-        self.y = super().forward(x, W, b)
-        return self.y
-
-    def _finish(self, y, b):
-        return self.kernels.relu_(y) if b is None else self.kernels.bias_relu_(y, b)
-
     def backward(self, gy):
-        if recording():
-            return super().backward(gy * constant(self.xp.astype(self.y > 0, gy.dtype)))
-        return super().backward(constant(self.kernels.where_positive(gy.data, self.y)))
+        return super().backward(self._through_relu(gy))
 
 
 class Conv2dGradWeight(Function):

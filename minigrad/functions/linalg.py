@@ -74,7 +74,29 @@ class Linear(Function):
         return (gx, gW) if len(need) == 2 else (gx, gW, gb)
 
 
-class LinearReLU(Linear):
+class ProductReLU:
+    """The ReLU of a layer's product as part of the layer's node: mixed in before a
+    Function whose forward computes ``x W`` and hands it, with the bias, to
+    ``_finish``. The bias and the ReLU run in place on the product's buffer (the
+    backend's ``relu_`` or ``bias_relu_``: one kernel on CuPy); the output y is kept,
+    because y > 0 exactly where the pre-activation is, for :meth:`_through_relu`."""
+
+    def forward(self, x, W, b=None):
+        self.kernels = backend.backend_of(x)  # the array library's fused ReLU kernels
+        self.y = super().forward(x, W, b)
+        return self.y
+
+    def _finish(self, y, b):
+        return self.kernels.relu_(y) if b is None else self.kernels.bias_relu_(y, b)
+
+    def _through_relu(self, gy):
+        """dz = gy where y > 0, else 0: recorded when the backward pass is."""
+        if recording():
+            return gy * constant(self.xp.astype(self.y > 0, gy.dtype))
+        return constant(self.kernels.where_positive(gy.data, self.y))
+
+
+class LinearReLU(ProductReLU, Linear):
     """y = max(x W + b, 0) as one node: ``Dense(units, activation="relu")``.
 
     The bias and the ReLU run in place on the product's buffer (the backend's
@@ -85,19 +107,8 @@ class LinearReLU(Linear):
     ReLU apart. Paper (ReLU): Nair & Hinton, 2010.
     """
 
-    def forward(self, x, W, b=None):
-        self.kernels = backend.backend_of(x)  # the array library's fused ReLU kernels
-        self.y = super().forward(x, W, b)
-        return self.y
-
-    def _finish(self, y, b):
-        return self.kernels.relu_(y) if b is None else self.kernels.bias_relu_(y, b)
-
     def backward(self, gy):
-        if recording():
-            positive = self.xp.astype(self.y > 0, gy.dtype)
-            return self._products(gy * constant(positive))
-        return self._products(constant(self.kernels.where_positive(gy.data, self.y)))
+        return self._products(self._through_relu(gy))
 
 
 def _shape(a):
